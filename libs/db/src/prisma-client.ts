@@ -1,8 +1,22 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from './generated/client';
+import { Prisma, PrismaClient } from './generated/client';
 
-export { PrismaClient };
-export type { Prisma } from './generated/client';
+export { Prisma, PrismaClient };
+export type {
+  ApiKey,
+  AppCredential,
+  Job,
+  JobOutput,
+  LedgerEntry,
+  Model,
+  ModelAccessKey,
+  Plan,
+  Resource,
+  Tenant,
+  User,
+  WebhookAttempt,
+  WebhookDelivery,
+} from './generated/client';
 
 /** A Prisma client on the pg driver adapter (no native engine). */
 export function createPrismaClient(databaseUrl: string, poolSize = 10): PrismaClient {

@@ -1,0 +1,11 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** API keys: `dk_` + 43 characters of base64url (256 random bits). Stored as SHA-256; the prefix is shown. */
+export function generateApiKey(): { key: string; prefix: string; hash: string } {
+  const key = `dk_${randomBytes(32).toString('base64url')}`;
+  return { key, prefix: key.slice(0, 10), hash: hashApiKey(key) };
+}
+
+export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+export const looksLikeApiKey = (text: string) => /^dk_[A-Za-z0-9_-]{43}$/.test(text);

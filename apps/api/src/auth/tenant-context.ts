@@ -1,0 +1,17 @@
+/** Who is calling, as every authenticated handler sees it. */
+export interface AuthenticatedTenant {
+  tenantId: string;
+  queueWeight: number;
+  rateLimitPerSec: number | null;
+  /** 'api_key' or 'rsa', and the credential's id (for last-used bookkeeping and audit). */
+  method: 'api_key' | 'rsa';
+  credentialId: string;
+  scopes: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tenant?: AuthenticatedTenant;
+    rawBody?: Buffer;
+  }
+}

@@ -1,0 +1,79 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { ApiEnv } from '@darkroom/config';
+import { parseEstimateRequest, DomainError } from '@darkroom/contracts';
+import { priceJob } from '@darkroom/credits';
+import type { PrismaClient } from '@darkroom/db';
+import {
+  CancelSignal,
+  cancelJob,
+  createJob,
+  findTenantJob,
+  JobView,
+  ModelResolver,
+  StatusNotifier,
+  toJobView,
+  WaitQueue,
+} from '@darkroom/jobs';
+import type { UrlSigner } from '@darkroom/storage';
+import type { AuthenticatedTenant } from '../auth/tenant-context';
+import { ApiMetrics } from '../metrics/api-metrics';
+import { CANCEL_SIGNAL, CONFIG, LOGGER, NOTIFIER, PRISMA, URL_SIGNER, WAIT_QUEUE } from '../platform/tokens';
+
+/** Glue between the /v1/jobs routes and the job lifecycle of @darkroom/jobs. */
+@Injectable()
+export class JobsService {
+  private readonly models: ModelResolver;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: ApiEnv,
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(WAIT_QUEUE) private readonly queue: WaitQueue,
+    @Inject(URL_SIGNER) private readonly signer: UrlSigner,
+    @Inject(NOTIFIER) private readonly notifier: StatusNotifier,
+    @Inject(CANCEL_SIGNAL) private readonly cancelSignal: CancelSignal,
+    @Inject(LOGGER) private readonly log: Logger,
+    @Inject(ApiMetrics) private readonly metrics: ApiMetrics,
+  ) {
+    this.models = new ModelResolver(prisma);
+  }
+
+  async create(tenant: AuthenticatedTenant, body: unknown): Promise<{ job: JobView }> {
+    const { job, created } = await createJob(
+      {
+        prisma: this.prisma,
+        queue: this.queue,
+        models: this.models,
+        pools: this.config.POOLS,
+        maxAttempts: this.config.JOB_MAX_ATTEMPTS,
+        log: (msg, extra) => this.log.warn(extra, msg),
+      },
+      { id: tenant.tenantId, queueWeight: tenant.queueWeight },
+      body,
+    );
+    if (created) this.metrics.jobsCreated.inc({ pool: job.pool });
+    return { job: await this.view(job) };
+  }
+
+  async get(tenant: AuthenticatedTenant, jobId: string): Promise<{ job: JobView }> {
+    const job = await findTenantJob(this.prisma, tenant.tenantId, jobId, true);
+    return { job: await this.view(job) };
+  }
+
+  async cancel(tenant: AuthenticatedTenant, jobId: string): Promise<{ jobId: string }> {
+    const { jobId: id } = await cancelJob({ prisma: this.prisma, queue: this.queue, cancel: this.cancelSignal, notifier: this.notifier }, tenant.tenantId, jobId);
+    return { jobId: id };
+  }
+
+  estimate(body: unknown): { credits: number } {
+    const parsed = parseEstimateRequest(body);
+    if (!parsed.ok) throw DomainError.invalid(parsed.issues);
+    return { credits: priceJob(parsed.value.stages).credits };
+  }
+
+  private async view(job: Parameters<typeof toJobView>[0] & { pool: string }): Promise<JobView> {
+    const waiting = job.status === 'WAITING';
+    const position = waiting ? await this.queue.position(job.pool, job.id.toString()).catch(() => null) : null;
+    return toJobView(job, { signer: this.signer, urlTtlSec: this.config.OUTPUT_URL_TTL_SEC, position });
+  }
+}

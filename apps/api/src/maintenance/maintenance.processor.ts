@@ -1,0 +1,61 @@
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, OnApplicationBootstrap } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { ApiEnv } from '@darkroom/config';
+import type { PrismaClient } from '@darkroom/db';
+import { MaintenanceDeps, reapExpiredLeases, reconcileWaitingJobs, StatusNotifier, WaitQueue } from '@darkroom/jobs';
+import { CONFIG, LOGGER, NOTIFIER, PRISMA, WAIT_QUEUE } from '../platform/tokens';
+
+/** Queue and job names are persisted in Redis: never rename them once shipped. */
+export const MAINTENANCE_QUEUE = 'maintenance';
+export const MAINTENANCE_TICK = 'tick';
+
+/**
+ * One maintenance tick every MAINTENANCE_INTERVAL_MS, run by exactly one API replica at a time (a BullMQ job
+ * scheduler): reap jobs whose worker stopped heartbeating, and restore waiting jobs Redis lost.
+ */
+@Processor(MAINTENANCE_QUEUE)
+export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly deps: MaintenanceDeps;
+
+  constructor(
+    @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue,
+    @Inject(CONFIG) private readonly config: ApiEnv,
+    @Inject(PRISMA) prisma: PrismaClient,
+    @Inject(WAIT_QUEUE) waitQueue: WaitQueue,
+    @Inject(NOTIFIER) notifier: StatusNotifier,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {
+    super();
+    const weights = new Map<string, number>();
+    this.deps = {
+      prisma,
+      queue: waitQueue,
+      notifier,
+      log: (msg, extra) => log.info(extra, msg),
+      weightOf: async (tenantId) => {
+        if (!weights.has(tenantId)) {
+          const t = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { plan: true } });
+          weights.set(tenantId, t?.plan.queueWeight ?? 1);
+        }
+        return weights.get(tenantId) as number;
+      },
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.upsertJobScheduler('maintenance-tick', { every: this.config.MAINTENANCE_INTERVAL_MS }, { name: MAINTENANCE_TICK });
+  }
+
+  async process(): Promise<{ requeued: number; failed: number; restored: number }> {
+    const reaped = await reapExpiredLeases(this.deps);
+    const restored = await reconcileWaitingJobs(this.deps);
+    return { ...reaped, restored };
+  }
+
+  /** For tests and the admin API: run one tick now, in this process. */
+  runOnce() {
+    return this.process();
+  }
+}

@@ -1,0 +1,17 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import type { ApiEnv } from '@darkroom/config';
+import { buildOpenApiDocument } from '@darkroom/contracts';
+import { CONFIG } from '../platform/tokens';
+
+@Controller()
+export class OpenApiController {
+  private document?: object;
+  constructor(@Inject(CONFIG) private readonly config: ApiEnv) {}
+
+  /** The OpenAPI 3 document, generated from the same zod schemas that validate the requests. */
+  @Get('openapi.json')
+  openapi() {
+    this.document ??= buildOpenApiDocument({ serverUrl: this.config.PUBLIC_BASE_URL });
+    return this.document;
+  }
+}

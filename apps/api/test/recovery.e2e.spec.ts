@@ -1,0 +1,75 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { checkLedger } from '@darkroom/credits';
+import { FairQueue } from '@darkroom/queue';
+import { ApiHarness, TestTenant, txt2img } from './api-harness';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+describe('recovery', () => {
+  let h: ApiHarness;
+  let tenant: TestTenant;
+  beforeAll(async () => {
+    h = await ApiHarness.start({ LEASE_TTL_MS: '2000' });
+    tenant = await h.createTenant({ credits: 10 });
+  });
+  afterAll(() => h.stop());
+
+  it('a worker process killed with SIGKILL mid-job loses its lease; the job is retried and ends SUCCESS, charged once', async () => {
+    const job = (await h.call('POST', '/v1/jobs', { body: txt2img('kill-1', { steps: 40 }), headers: tenant.auth })).json.job;
+    const env = { ...process.env, ...h.workerEnv({ LEASE_TTL_MS: '2000', PLACEHOLDER_STEP_MS: '200' }) };
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/worker/src/main.ts'], { cwd: ROOT, env, stdio: 'ignore' });
+    try {
+      await h.waitForStatus(tenant, job.id, ['RUNNING'], 60_000);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await new Promise((r) => child.once('exit', r));
+    const held = await h.prisma.job.findUniqueOrThrow({ where: { id: BigInt(job.id) } });
+    expect([held.status, held.attempts]).toEqual(['RUNNING', 1]);
+
+    // The lease runs out; a maintenance tick puts the job back at the front of the queue.
+    await new Promise((r) => setTimeout(r, 2200));
+    expect(await h.maintenanceTick()).toMatchObject({ requeued: 1, failed: 0 });
+    expect((await h.call('GET', `/v1/jobs/${job.id}`, { headers: tenant.auth })).json.job).toMatchObject({ status: 'WAITING', waitingInfo: { queueRank: '1' } });
+
+    h.startWorker({ leaseTtlMs: 2000 });
+    const done = await h.waitForStatus(tenant, job.id, ['SUCCESS', 'FAILED'], 30_000);
+    expect(done.status).toBe('SUCCESS');
+    const row = await h.prisma.job.findUniqueOrThrow({ where: { id: BigInt(job.id) } });
+    expect(row.attempts).toBe(2);
+    const kinds = (await h.prisma.ledgerEntry.findMany({ where: { jobId: row.id } })).map((l) => l.kind).sort();
+    expect(kinds).toEqual(['RESERVE', 'SETTLE']);
+    expect((await checkLedger(h.prisma, tenant.id)).ok).toBe(true);
+  }, 120_000);
+
+  it('fails a job with TRANSITORY_ERROR and refunds it after its last attempt', async () => {
+    const job = (await h.call('POST', '/v1/jobs', { body: txt2img('kill-2'), headers: tenant.auth })).json.job;
+    // Three workers in a row take it and vanish (their leases run out).
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const fair = new FairQueue({ redis: h.redis.redis, prefix: h.redis.prefix });
+      const taken = await fair.take('cpu');
+      expect(taken?.jobId).toBe(job.id);
+      await h.prisma.job.update({ where: { id: BigInt(job.id) }, data: { status: 'RUNNING', leaseToken: `gone-${attempt}`, leaseExpiresAt: new Date(Date.now() - 1), attempts: attempt } });
+      await h.maintenanceTick();
+    }
+    const failed = (await h.call('GET', `/v1/jobs/${job.id}`, { headers: tenant.auth })).json.job;
+    expect(failed.status).toBe('FAILED');
+    expect(failed.failedInfo.code).toBe('TRANSITORY_ERROR');
+    expect(await h.prisma.ledgerEntry.count({ where: { jobId: BigInt(job.id), kind: 'REFUND' } })).toBe(1);
+  });
+
+  it('restores waiting jobs after Redis loses the queue', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await h.call('POST', '/v1/jobs', { body: txt2img(`flush-${i}`), headers: tenant.auth })).json.job.id);
+    const keys = await h.redis.redis.keys(`${h.redis.prefix}:q:*`);
+    await h.redis.redis.del(...keys);
+    expect((await h.call('GET', `/v1/jobs/${ids[0]}`, { headers: tenant.auth })).json.job.waitingInfo.queueLen).toBe('0');
+    // Jobs younger than the grace period are left alone (their enqueue may be in flight).
+    await h.prisma.job.updateMany({ where: { id: { in: ids.map(BigInt) } }, data: { updatedAt: new Date(Date.now() - 60_000) } });
+    expect(await h.maintenanceTick()).toMatchObject({ restored: 5 });
+    const after = (await h.call('GET', `/v1/jobs/${ids[4]}`, { headers: tenant.auth })).json.job;
+    expect(after.waitingInfo.queueLen).toBe('5');
+    expect(await h.maintenanceTick()).toMatchObject({ restored: 0 });
+  });
+});

@@ -1,0 +1,3 @@
+export * from './price-table';
+export * from './pricing';
+export * from './ledger';

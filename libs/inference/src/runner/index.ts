@@ -1,0 +1,3 @@
+export * from './job-runner';
+export * from './seeds';
+export * from './placeholder-runner';

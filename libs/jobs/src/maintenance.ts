@@ -1,0 +1,87 @@
+import { refundForJob } from '@darkroom/credits';
+import type { PrismaClient } from '@darkroom/db';
+import type { StatusNotifier, WaitQueue } from './ports';
+
+export interface MaintenanceDeps {
+  prisma: PrismaClient;
+  queue: WaitQueue;
+  notifier: StatusNotifier;
+  /** Queue weight of a tenant (from its plan). */
+  weightOf: (tenantId: string) => Promise<number>;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/**
+ * Jobs whose worker stopped heartbeating (killed, partitioned, stuck): back to WAITING and into the queue,
+ * ahead of newer work, while attempts remain; FAILED with TRANSITORY_ERROR and refunded after the last one.
+ */
+export async function reapExpiredLeases(deps: MaintenanceDeps, batch = 100): Promise<{ requeued: number; failed: number }> {
+  const expired = await deps.prisma.job.findMany({
+    where: { status: 'RUNNING', leaseExpiresAt: { lt: new Date() } },
+    select: { id: true },
+    take: batch,
+  });
+  let requeued = 0;
+  let failed = 0;
+  for (const { id } of expired) {
+    const outcome = await deps.prisma.$transaction(async (tx) => {
+      const rows = await tx.job.findMany({ where: { id, status: 'RUNNING', leaseExpiresAt: { lt: new Date() } } });
+      if (!rows.length) return null; // heartbeat came back, or another reaper got it
+      const job = rows[0];
+      if (job.attempts >= job.maxAttempts) {
+        await tx.job.update({
+          where: { id },
+          data: {
+            status: 'FAILED',
+            failureCode: 'TRANSITORY_ERROR',
+            failureReason: `the worker running the job stopped responding (${job.attempts} of ${job.maxAttempts} attempts used)`,
+            finishedAt: new Date(),
+            leaseToken: null,
+            leaseExpiresAt: null,
+          },
+        });
+        await refundForJob(tx, job.tenantId, job.id, Number(job.credits), 'failed: TRANSITORY_ERROR');
+        return { job, status: 'FAILED' as const };
+      }
+      await tx.job.update({ where: { id }, data: { status: 'WAITING', leaseToken: null, leaseExpiresAt: null, leaseWorker: null } });
+      return { job, status: 'WAITING' as const };
+    });
+    if (!outcome) continue;
+    if (outcome.status === 'WAITING') {
+      requeued++;
+      const { job } = outcome;
+      await deps.queue.requeue({ pool: job.pool, jobId: job.id.toString(), tenantId: job.tenantId, weight: await deps.weightOf(job.tenantId), modelKey: job.modelIds[0] });
+    } else {
+      failed++;
+    }
+    await deps.notifier.jobStatusChanged(outcome.job);
+    deps.log?.('reaped an expired lease', { jobId: id.toString(), status: outcome.status });
+  }
+  return { requeued, failed };
+}
+
+/**
+ * Jobs that Postgres has as WAITING but the Redis queue does not hold (Redis restarted or was flushed, an
+ * enqueue failed after its commit): put them back. `graceMs` skips jobs created or released a moment ago.
+ */
+export async function reconcileWaitingJobs(deps: MaintenanceDeps, graceMs = 5000, pageSize = 500): Promise<number> {
+  let restored = 0;
+  let after: bigint | undefined;
+  for (;;) {
+    const page = await deps.prisma.job.findMany({
+      where: { status: 'WAITING', updatedAt: { lt: new Date(Date.now() - graceMs) }, ...(after !== undefined ? { id: { gt: after } } : {}) },
+      select: { id: true, pool: true, tenantId: true, modelIds: true },
+      orderBy: { id: 'asc' },
+      take: pageSize,
+    });
+    for (const job of page) {
+      if (await deps.queue.contains(job.pool, job.id.toString())) continue;
+      const added = await deps.queue.requeue({ pool: job.pool, jobId: job.id.toString(), tenantId: job.tenantId, weight: await deps.weightOf(job.tenantId), modelKey: job.modelIds[0] });
+      if (added) restored++;
+    }
+    if (page.length < pageSize) break;
+    after = page[page.length - 1].id;
+  }
+  if (restored) deps.log?.('restored waiting jobs missing from the queue', { restored });
+  return restored;
+}

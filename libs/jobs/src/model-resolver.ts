@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { DomainError, FieldIssue, GrpcCode } from '@darkroom/contracts';
+import type { PrismaClient } from '@darkroom/db';
+import type { Family } from './pools';
+
+export type ModelRefKind = 'checkpoint' | 'vae' | 'lora' | 'embedding' | 'controlnet' | 'adetailer_checkpoint';
+
+export interface ModelRef {
+  field: string;
+  kind: ModelRefKind;
+  ref: string;
+  accessKey?: string;
+}
+
+export interface ResolvedModel {
+  field: string;
+  kind: ModelRefKind;
+  id: bigint;
+  name: string;
+  baseModel: Family;
+  storagePath: string;
+  /** The access key that granted use of another tenant's private model; its use is counted with the job. */
+  accessKeyId?: string;
+}
+
+const KIND_TYPES: Record<ModelRefKind, string[]> = {
+  checkpoint: ['CHECKPOINT', 'DEFAULT'],
+  adetailer_checkpoint: ['CHECKPOINT', 'DEFAULT'],
+  vae: ['VAE'],
+  lora: ['LORA', 'LOCON', 'LYCORIS'],
+  embedding: ['TEXTUAL_INVERSION'],
+  controlnet: ['CONTROLNET'],
+};
+
+/** VAE names that mean "the checkpoint's own". */
+const BUILTIN_VAE = new Set(['', 'none', 'automatic', 'auto']);
+
+export const hashAccessKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/**
+ * Resolves every model a job references against the catalogue and checks that the tenant may use it: public
+ * models, its own, and other tenants' private ones through a valid access key. An empty sdModel means the
+ * catalogue's default checkpoint.
+ */
+export class ModelResolver {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async resolve(tenantId: string, refs: ModelRef[]): Promise<ResolvedModel[]> {
+    const resolved: ResolvedModel[] = [];
+    const issues: FieldIssue[] = [];
+    let denied: FieldIssue | null = null;
+    for (const ref of refs) {
+      if (ref.kind === 'vae' && BUILTIN_VAE.has(ref.ref.trim().toLowerCase())) continue;
+      const model = await this.find(tenantId, ref);
+      if (!model) {
+        issues.push({ field: ref.field, rule: 'unknown_model', message: `no ${ref.kind} model "${ref.ref}" in the catalogue` });
+        continue;
+      }
+      const access = await this.checkAccess(tenantId, model, ref);
+      if (access !== true) {
+        denied ??= { field: ref.field, rule: 'permission_denied', message: access };
+        continue;
+      }
+      resolved.push({
+        field: ref.field,
+        kind: ref.kind,
+        id: model.id,
+        name: model.name,
+        baseModel: model.baseModel as Family,
+        storagePath: model.storagePath,
+        accessKeyId: model.ownerTenantId !== tenantId && model.visibility !== 'PUBLIC' ? (await this.keyFor(model.id, ref))?.id : undefined,
+      });
+    }
+    if (issues.length) throw new DomainError(GrpcCode.NOT_FOUND, `${issues[0].field}: ${issues[0].message}`, issues);
+    if (denied) throw new DomainError(GrpcCode.PERMISSION_DENIED, `${denied.field}: ${denied.message}`, [denied]);
+    return resolved;
+  }
+
+  private async find(tenantId: string, ref: ModelRef) {
+    const types = KIND_TYPES[ref.kind] as never[];
+    const text = ref.ref.trim();
+    if ((ref.kind === 'checkpoint' || ref.kind === 'adetailer_checkpoint') && text === '') {
+      return this.prisma.model.findFirst({ where: { isDefault: true, modelType: { in: types }, visibility: 'PUBLIC' }, orderBy: { createdAt: 'asc' } });
+    }
+    if (/^[0-9]{1,20}$/.test(text) && BigInt(text) <= 0xffff_ffff_ffff_ffffn) {
+      const byId = await this.prisma.model.findFirst({ where: { id: BigInt(text), modelType: { in: types } } });
+      if (byId) return byId;
+    }
+    // By name: the tenant's own first, then public ones.
+    return (
+      (await this.prisma.model.findFirst({ where: { name: text, ownerTenantId: tenantId, modelType: { in: types } } })) ??
+      (await this.prisma.model.findFirst({ where: { name: text, visibility: 'PUBLIC', modelType: { in: types } }, orderBy: { createdAt: 'asc' } }))
+    );
+  }
+
+  private async keyFor(modelId: bigint, ref: ModelRef) {
+    if (!ref.accessKey) return null;
+    return this.prisma.modelAccessKey.findFirst({ where: { hash: hashAccessKey(ref.accessKey), items: { some: { modelId } } } });
+  }
+
+  private async checkAccess(
+    tenantId: string,
+    model: { id: bigint; name: string; ownerTenantId: string | null; visibility: string },
+    ref: ModelRef,
+  ): Promise<true | string> {
+    if (model.ownerTenantId === tenantId) return true;
+    if (model.visibility === 'PUBLIC') return true;
+    const what = `${ref.kind} "${model.name}" (${model.id})`;
+    if (model.visibility === 'HIDDEN') return `${what} is not available`;
+    if (!ref.accessKey) return `${what} is private: an access key is required`;
+    const key = await this.keyFor(model.id, ref);
+    if (!key) return `the access key does not grant ${what}`;
+    if (key.revokedAt) return `the access key for ${what} was revoked`;
+    if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) return `the access key for ${what} has expired`;
+    if (key.usageLimit !== null && key.usageCount >= key.usageLimit) return `the access key for ${what} reached its usage limit`;
+    return true;
+  }
+}

@@ -1,0 +1,30 @@
+/** The wait queue as the job lifecycle sees it (implemented by @darkroom/queue's FairQueue). */
+export interface WaitQueue {
+  enqueue(entry: QueueEntry): Promise<boolean>;
+  /** Puts a job back after a lost lease or a transient failure, ahead of newer arrivals. */
+  requeue(entry: QueueEntry): Promise<boolean>;
+  position(pool: string, jobId: string): Promise<{ rank: number; length: number } | null>;
+  remove(pool: string, jobId: string): Promise<boolean>;
+  contains(pool: string, jobId: string): Promise<boolean>;
+}
+
+export interface QueueEntry {
+  pool: string;
+  jobId: string;
+  tenantId: string;
+  weight: number;
+  modelKey?: string;
+}
+
+/** Something that tells a job's notifyUrl about a status change (implemented with @darkroom/webhooks). */
+export interface StatusNotifier {
+  jobStatusChanged(job: { id: bigint; tenantId: string; notifyUrl: string | null }): Promise<void>;
+}
+
+export const NO_NOTIFIER: StatusNotifier = { jobStatusChanged: async () => undefined };
+
+/** Where a running job's cancel flag can be read quickly between steps. */
+export interface CancelSignal {
+  requestCancel(jobId: string): Promise<void>;
+  isCancelRequested(jobId: string): Promise<boolean>;
+}
