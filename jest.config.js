@@ -16,9 +16,12 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/infra'],
   testMatch: ['**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/\\.next/', '/dist/'],
-  transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', swc] },
+  transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', swc], '^.+\\.m?js$': ['@swc/jest', swc] },
+  // ESM-only dependencies (Swagger UI's static file server) are compiled to CommonJS for Jest's module system.
+  transformIgnorePatterns: ['/node_modules/(?!(@fastify/swagger-ui/node_modules|content-disposition|@fastify/static)/)'],
   moduleNameMapper: { '^@darkroom/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
   globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/libs/testing/src/jest-global-teardown.ts',
   testTimeout: 60_000,
   maxWorkers: 2,
 };

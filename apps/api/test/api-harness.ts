@@ -9,7 +9,8 @@ import { apiEnvSchema, ApiEnv, loadConfig, workerEnvSchema, WorkerEnv } from '@d
 import { grantCredits } from '@darkroom/credits';
 import type { PrismaClient } from '@darkroom/db';
 import { JobRunner, PlaceholderRunner } from '@darkroom/inference';
-import { FairWaitQueue, NO_NOTIFIER, RedisCancelSignal, StatusNotifier } from '@darkroom/jobs';
+import { FairWaitQueue, RedisCancelSignal, StatusNotifier } from '@darkroom/jobs';
+import { NOTIFIER } from '../src/platform/tokens';
 import { FairQueue } from '@darkroom/queue';
 import { LocalBlobStore } from '@darkroom/storage';
 import { createTestDatabase, createTestRedis, TestDatabase, TestRedis } from '@darkroom/testing';
@@ -97,7 +98,7 @@ export class ApiHarness {
       body = JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await fetch(this.baseUrl + urlPath, { method, headers, body });
+    const res = await fetch(this.baseUrl + urlPath, { method, headers, body: body as BodyInit | undefined });
     const text = await res.text();
     let json: any;
     try {
@@ -136,7 +137,8 @@ export class ApiHarness {
       blobs: new LocalBlobStore(this.config.STORAGE_DIR),
       runner: opts.runner ?? new PlaceholderRunner(5),
       cancel: new RedisCancelSignal(this.redis.redis, this.redis.prefix),
-      notifier: opts.notifier ?? NO_NOTIFIER,
+      // Same notifier as the API's (webhook deliveries through the platform's dispatcher).
+      notifier: opts.notifier ?? this.app.get<StatusNotifier>(NOTIFIER),
       log: quietLog,
       pool: 'cpu',
       workerId: `test-worker-${this.workers.length}`,

@@ -44,7 +44,7 @@ describe('job lifecycle through HTTP', () => {
 
     const ledger = await h.prisma.ledgerEntry.findMany({ where: { jobId: BigInt(done.id) }, orderBy: { id: 'asc' } });
     expect(ledger.map((l) => [l.kind, l.amount.toString()])).toEqual([
-      ['RESERVE', '-0.04'],
+      ['RESERVE', '-0.06'], // 768×512 = 1.5 × 512² at 4 steps
       ['SETTLE', '0'],
     ]);
     expect((await checkLedger(h.prisma, tenant.id)).ok).toBe(true);

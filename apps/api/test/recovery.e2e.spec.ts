@@ -33,8 +33,9 @@ describe('recovery', () => {
     expect(await h.maintenanceTick()).toMatchObject({ requeued: 1, failed: 0 });
     expect((await h.call('GET', `/v1/jobs/${job.id}`, { headers: tenant.auth })).json.job).toMatchObject({ status: 'WAITING', waitingInfo: { queueRank: '1' } });
 
-    h.startWorker({ leaseTtlMs: 2000 });
+    const worker = h.startWorker({ leaseTtlMs: 2000 });
     const done = await h.waitForStatus(tenant, job.id, ['SUCCESS', 'FAILED'], 30_000);
+    await worker.stop(1000); // the next tests drive the queue by hand
     expect(done.status).toBe('SUCCESS');
     const row = await h.prisma.job.findUniqueOrThrow({ where: { id: BigInt(job.id) } });
     expect(row.attempts).toBe(2);

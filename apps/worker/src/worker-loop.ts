@@ -138,7 +138,7 @@ export class WorkerLoop {
       const stored = await this.store(job.tenantId, jobId, outputs);
       if (await completeJob(this.deps.prisma, lease, stored)) {
         log.info({ outputs: stored.length }, 'job succeeded');
-        await this.deps.notifier.jobStatusChanged({ ...job, status: 'SUCCESS' });
+        await this.deps.notifier.jobStatusChanged(job);
       } else {
         log.warn('finished, but the job was canceled or the lease lost meanwhile: outputs discarded');
       }

@@ -6,14 +6,16 @@ import pino, { Logger } from 'pino';
 import type { WorkerEnv } from '@darkroom/config';
 import { createPrismaClient, PrismaClient } from '@darkroom/db';
 import { JobRunner, PlaceholderRunner } from '@darkroom/inference';
-import { FairWaitQueue, NO_NOTIFIER, RedisCancelSignal, StatusNotifier } from '@darkroom/jobs';
+import { createWebhookDispatcher, FairWaitQueue, RedisCancelSignal, StatusNotifier, WebhookStatusNotifier } from '@darkroom/jobs';
 import { FairQueue } from '@darkroom/queue';
-import { LocalBlobStore } from '@darkroom/storage';
+import { LocalBlobStore, UrlSigner } from '@darkroom/storage';
+import type { WebhookDispatcher } from '@darkroom/webhooks';
 import { WorkerLoop } from './worker-loop';
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
 const PRISMA = Symbol('PRISMA');
 const REDIS = Symbol('REDIS');
+const WEBHOOKS = Symbol('WEBHOOKS');
 
 export interface WorkerModuleOptions {
   config: WorkerEnv;
@@ -30,6 +32,7 @@ export class WorkerModule implements OnApplicationShutdown {
     @Inject(WORKER_CONFIG) private readonly config: WorkerEnv,
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(WEBHOOKS) private readonly webhooks: WebhookDispatcher,
   ) {}
 
   static forRoot(options: WorkerModuleOptions): DynamicModule {
@@ -41,21 +44,28 @@ export class WorkerModule implements OnApplicationShutdown {
         { provide: WORKER_CONFIG, useValue: config },
         { provide: PRISMA, useFactory: () => createPrismaClient(config.DATABASE_URL, 4 + config.WORKER_CONCURRENCY) },
         { provide: REDIS, useFactory: () => new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) },
+        // The worker only queues deliveries; an API process sends them.
+        { provide: WEBHOOKS, useFactory: (prisma: PrismaClient) => createWebhookDispatcher(config, prisma), inject: [PRISMA] },
         {
           provide: WorkerLoop,
-          inject: [PRISMA, REDIS],
-          useFactory: (prisma: PrismaClient, redis: Redis) => {
+          inject: [PRISMA, REDIS, WEBHOOKS],
+          useFactory: (prisma: PrismaClient, redis: Redis, dispatcher: WebhookDispatcher) => {
             const fair = new FairQueue({ redis, prefix: config.REDIS_PREFIX });
+            const log = options.logger ?? pino({ level: config.LOG_LEVEL, name: 'worker' });
+            const waitQueue = new FairWaitQueue(fair);
+            const signer = new UrlSigner(config.URL_SIGNING_SECRET, config.PUBLIC_BASE_URL);
             const weights = new Map<string, number>();
             return new WorkerLoop({
               prisma,
               fair,
-              waitQueue: new FairWaitQueue(fair),
+              waitQueue,
               blobs: new LocalBlobStore(config.STORAGE_DIR),
               runner: options.runner ?? new PlaceholderRunner(config.PLACEHOLDER_STEP_MS),
               cancel: new RedisCancelSignal(redis, config.REDIS_PREFIX),
-              notifier: options.notifier ?? NO_NOTIFIER,
-              log: options.logger ?? pino({ level: config.LOG_LEVEL, name: 'worker' }),
+              notifier:
+                options.notifier ??
+                new WebhookStatusNotifier({ prisma, dispatcher, signer, queue: waitQueue, urlTtlSec: config.OUTPUT_URL_TTL_SEC, log: (msg, extra) => log.warn(extra, msg) }),
+              log,
               pool: config.WORKER_POOL,
               workerId,
               modelsDir: config.MODELS_DIR,
@@ -78,6 +88,7 @@ export class WorkerModule implements OnApplicationShutdown {
   /** SIGTERM: stop taking jobs, finish or release the current ones, then close connections. */
   async onApplicationShutdown(): Promise<void> {
     await this.loop.stop(this.config.SHUTDOWN_GRACE_MS);
+    await this.webhooks.close();
     await this.prisma.$disconnect();
     this.redis.disconnect();
   }

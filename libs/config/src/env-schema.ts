@@ -61,6 +61,13 @@ export const commonEnvSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE: envBoolean(false),
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  OUTPUT_URL_TTL_SEC: z.coerce.number().int().min(60).max(7 * 86400).default(3600),
+  /** Waits between webhook attempts, comma-separated milliseconds; empty = the default 9 attempts over ~8 h. */
+  WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^(\d+(,\d+)*)?$/, 'comma-separated milliseconds, e.g. 10000,60000,300000')
+    .default('')
+    .transform((v) => (v ? v.split(',').map(Number) : undefined)),
 });
 
 export const apiEnvSchema = commonEnvSchema.extend({
@@ -68,8 +75,10 @@ export const apiEnvSchema = commonEnvSchema.extend({
   API_PORT: port(8080),
   RATE_LIMIT_PER_SEC: z.coerce.number().int().min(1).max(100_000).default(5),
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(200 * 1024 * 1024).default(20 * 1024 * 1024),
-  OUTPUT_URL_TTL_SEC: z.coerce.number().int().min(60).max(7 * 86400).default(3600),
   MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5000),
+  /** Deliver webhooks from this API process (BullMQ worker); turn off where a separate process does it. */
+  WEBHOOK_DELIVERY_WORKER: envBoolean(true),
+  WEBHOOK_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
 });
 
 export const workerEnvSchema = commonEnvSchema.extend({

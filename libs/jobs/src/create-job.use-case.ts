@@ -15,6 +15,8 @@ import { ModelResolver, ResolvedModel } from './model-resolver';
 import { Family, poolForFamily, PoolMap } from './pools';
 import type { WaitQueue } from './ports';
 import { assertResourcesUsable } from './resource-check';
+import { isIP } from 'node:net';
+import { AddressPolicy, checkAddress, checkWebhookUrl, WebhookAddressError } from '@darkroom/webhooks';
 
 export interface CreateJobDeps {
   prisma: PrismaClient;
@@ -22,6 +24,8 @@ export interface CreateJobDeps {
   models: ModelResolver;
   pools: PoolMap;
   maxAttempts: number;
+  /** Which notifyUrl addresses are allowed (the delivery checks again after DNS). */
+  webhookPolicy: AddressPolicy;
   priceTable?: PriceTable;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
@@ -74,6 +78,8 @@ export async function createJob(deps: CreateJobDeps, tenant: TenantContext, body
   if (!parsed.ok) throw DomainError.invalid(parsed.issues);
   const req = parsed.value;
   const hash = requestHash(req);
+
+  if (req.notifyUrl) assertNotifyUrl(req.notifyUrl, deps.webhookPolicy);
 
   const existing = await deps.prisma.job.findUnique({ where: { tenantId_requestId: { tenantId: tenant.id, requestId: req.requestId } } });
   if (existing) return sameRequestOrConflict(existing, hash);
@@ -140,6 +146,18 @@ export async function createJob(deps: CreateJobDeps, tenant: TenantContext, body
     deps.log?.('enqueue failed; the reconciler will retry', { jobId: id.toString(), error: (e as Error).message });
   }
   return { job, created: true };
+}
+
+/** Refuses notifyUrls that can never be delivered: bad scheme, credentials, ports, literal private addresses. */
+function assertNotifyUrl(url: string, policy: AddressPolicy): void {
+  try {
+    const parsed = checkWebhookUrl(url);
+    const host = parsed.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host)) checkAddress(host, policy);
+  } catch (e) {
+    if (!(e instanceof WebhookAddressError)) throw e;
+    throw DomainError.invalid([{ field: 'notifyUrl', rule: e.code.toLowerCase(), message: e.message }]);
+  }
 }
 
 function sameRequestOrConflict(existing: Job, hash: string): CreateJobResult {

@@ -9,3 +9,4 @@ export * from './cancel-job.use-case';
 export * from './job-lease';
 export * from './maintenance';
 export * from './fair-wait-queue';
+export * from './webhook-status-notifier';

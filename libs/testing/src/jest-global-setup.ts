@@ -1,15 +1,20 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { adminQuery, databaseUrl, TEMPLATE_DB } from './test-database';
+import { adminQuery, databaseUrl } from './test-database';
 
-/** Migrates the template database once per test run; each test file clones it. */
+/**
+ * Migrates a template database once per test run; each test file clones it. The name is unique to the run, so
+ * that concurrent runs on one machine do not collide; test workers inherit it through the environment.
+ */
 export default async function globalSetup(): Promise<void> {
-  await adminQuery(`DROP DATABASE IF EXISTS "${TEMPLATE_DB}" WITH (FORCE)`);
-  await adminQuery(`CREATE DATABASE "${TEMPLATE_DB}"`);
+  const name = `darkroom_tpl_${randomBytes(4).toString('hex')}`;
+  process.env.DARKROOM_TEST_TEMPLATE_DB = name;
+  await adminQuery(`CREATE DATABASE "${name}"`);
   const root = path.resolve(__dirname, '../../..');
   execFileSync(path.join(root, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl(TEMPLATE_DB) },
+    env: { ...process.env, DATABASE_URL: databaseUrl(name) },
     stdio: 'pipe',
   });
 }

@@ -4,7 +4,8 @@ import { createPrismaClient, PrismaClient } from '@darkroom/db';
 
 /** The Postgres server the tests use; only its host/port/user matter, databases are made per test file. */
 export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-export const TEMPLATE_DB = 'darkroom_test_template';
+/** The migrated template of this test run (named by the global setup). */
+export const templateDatabase = () => process.env.DARKROOM_TEST_TEMPLATE_DB ?? 'darkroom_test_template';
 
 export function databaseUrl(name: string): string {
   const u = new URL(TEST_PG_URL);
@@ -32,7 +33,7 @@ export interface TestDatabase {
 /** A fresh, migrated database of its own, cloned from the template that global setup migrated. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `darkroom_t_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`);
+  await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`);
   const url = databaseUrl(name);
   const prisma = createPrismaClient(url);
   return {

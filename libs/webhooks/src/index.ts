@@ -44,3 +44,4 @@ export {
   type JobStatusNotification,
   type NotifyJobStatusDeps,
 } from './notify-job-status';
+export { requeuePendingDeliveries, type RequeuePendingDeps } from './requeue-pending-deliveries';

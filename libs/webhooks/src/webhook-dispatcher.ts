@@ -51,9 +51,11 @@ export interface WebhookDispatcherOptions {
   logger?: WebhookLogger;
 }
 
-function toConnection(connection: string | RedisOptions): ConnectionOptions {
-  // BullMQ needs maxRetriesPerRequest null on its blocking connection; it sets it on the ones it creates.
-  return typeof connection === 'string' ? { url: connection, maxRetriesPerRequest: null } : { ...connection, maxRetriesPerRequest: null };
+function toConnection(connection: string | RedisOptions, blocking: boolean): ConnectionOptions {
+  const options = typeof connection === 'string' ? { url: connection } : { ...connection };
+  // A worker's blocking connection must retry forever (BullMQ insists); a producer keeps ioredis' bounded
+  // retries so that enqueue fails, rather than hangs, while Redis is down.
+  return blocking ? { ...options, maxRetriesPerRequest: null } : options;
 }
 
 /**
@@ -73,7 +75,7 @@ export class WebhookDispatcher {
     this.jitter = options.jitter ?? 0.1;
     this.deliveries = new DeliveryRepository(options.prisma);
     this.queue = new Queue<DeliverJobData>(WEBHOOK_QUEUE, {
-      connection: toConnection(options.connection),
+      connection: toConnection(options.connection, false),
       prefix: options.prefix,
     });
   }
@@ -102,7 +104,7 @@ export class WebhookDispatcher {
   async startWorker(options: { concurrency: number }): Promise<void> {
     if (this.worker) throw new Error('webhook worker already started');
     const worker = new Worker<DeliverJobData>(WEBHOOK_QUEUE, (job) => this.process(job), {
-      connection: toConnection(this.options.connection),
+      connection: toConnection(this.options.connection, true),
       prefix: this.options.prefix,
       concurrency: options.concurrency,
       settings: { backoffStrategy: (attemptsMade: number) => this.delayAfter(attemptsMade) },

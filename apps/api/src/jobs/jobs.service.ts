@@ -46,6 +46,7 @@ export class JobsService {
         models: this.models,
         pools: this.config.POOLS,
         maxAttempts: this.config.JOB_MAX_ATTEMPTS,
+        webhookPolicy: { allowLoopback: this.config.WEBHOOK_ALLOW_LOOPBACK, allowPrivate: this.config.WEBHOOK_ALLOW_PRIVATE },
         log: (msg, extra) => this.log.warn(extra, msg),
       },
       { id: tenant.tenantId, queueWeight: tenant.queueWeight },

@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import type { ApiEnv } from '@darkroom/config';
 import type { PrismaClient } from '@darkroom/db';
 import { MaintenanceDeps, reapExpiredLeases, reconcileWaitingJobs, StatusNotifier, WaitQueue } from '@darkroom/jobs';
-import { CONFIG, LOGGER, NOTIFIER, PRISMA, WAIT_QUEUE } from '../platform/tokens';
+import { requeuePendingDeliveries, WebhookDispatcher } from '@darkroom/webhooks';
+import { CONFIG, LOGGER, NOTIFIER, PRISMA, WAIT_QUEUE, WEBHOOKS } from '../platform/tokens';
 
 /** Queue and job names are persisted in Redis: never rename them once shipped. */
 export const MAINTENANCE_QUEUE = 'maintenance';
@@ -26,6 +27,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     @Inject(WAIT_QUEUE) waitQueue: WaitQueue,
     @Inject(NOTIFIER) notifier: StatusNotifier,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(WEBHOOKS) private readonly webhooks: WebhookDispatcher,
   ) {
     super();
     const weights = new Map<string, number>();
@@ -48,10 +50,15 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     await this.queue.upsertJobScheduler('maintenance-tick', { every: this.config.MAINTENANCE_INTERVAL_MS }, { name: MAINTENANCE_TICK });
   }
 
-  async process(): Promise<{ requeued: number; failed: number; restored: number }> {
+  async process(): Promise<{ requeued: number; failed: number; restored: number; webhooksResent: number }> {
     const reaped = await reapExpiredLeases(this.deps);
     const restored = await reconcileWaitingJobs(this.deps);
-    return { ...reaped, restored };
+    // Deliveries whose enqueue failed (Redis down at the time) are still PENDING in Postgres: send them now.
+    const webhooksResent = await requeuePendingDeliveries(
+      { deliveries: this.webhooks.deliveries, dispatcher: this.webhooks },
+      { olderThanMs: 60_000, limit: 500 },
+    );
+    return { ...reaped, restored, webhooksResent };
   }
 
   /** For tests and the admin API: run one tick now, in this process. */

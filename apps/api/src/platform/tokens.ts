@@ -8,3 +8,4 @@ export const URL_SIGNER = Symbol('URL_SIGNER');
 export const NOTIFIER = Symbol('NOTIFIER');
 export const CANCEL_SIGNAL = Symbol('CANCEL_SIGNAL');
 export const LOGGER = Symbol('LOGGER');
+export const WEBHOOKS = Symbol('WEBHOOKS');

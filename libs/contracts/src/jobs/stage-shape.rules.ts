@@ -41,10 +41,10 @@ export function applyStageShapeRules(stages: unknown, issues: IssueList, base = 
     if (typeof type !== 'string' || !(STAGE_TYPES as readonly string[]).includes(type)) return; // zod reports it
     const stageType = type as JobStageType;
     const expected = STAGE_PAYLOAD_KEY[stageType];
-    if (stage[expected] === undefined) issues.add(appendKey(path, expected), 'required', `a ${stageType} stage needs "${expected}"`);
+    if (stage[expected] === undefined) issues.add(appendKey(path, expected), 'required', `${stageType} stages need "${expected}"`);
     for (const other of present) {
       if (other !== expected) {
-        issues.addAndClaim(appendKey(path, other), 'unexpected_field', `a ${stageType} stage takes "${expected}", not "${other}"`);
+        issues.addAndClaim(appendKey(path, other), 'unexpected_field', `${stageType} stages take "${expected}", not "${other}"`);
       }
     }
     if (stageType === 'IMAGE_TO_ANIMATE_DIFF' && isPlainObject(stage.diffusion)) {

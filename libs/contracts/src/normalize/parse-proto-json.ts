@@ -23,7 +23,8 @@ export function parseProtoJson<S extends z.ZodType, T = z.output<S>>(schema: S, 
     const issues = new IssueList();
     const normalized = normalizeProtoJson(schema, body, '', issues) as Record<string, unknown>;
     hooks.beforeValidate?.(normalized, issues);
-    const result = schema.safeParse(normalized);
+    // Messages come from addZodIssues; a constant error map spares zod formatting its own (schema-level messages still win).
+    const result = schema.safeParse(normalized, { error: () => 'invalid' });
     if (!result.success) addZodIssues(result.error.issues, normalized, issues);
     if (issues.length || !result.success) return fail(issues.length ? issues.toArray() : [{ field: '', rule: 'invalid', message: 'invalid request' }]);
     const value = result.data as T;

@@ -47,10 +47,10 @@ export function text(max: number, description?: string): z.ZodString {
 /** A proto enum: names, or their numbers in the order the spec lists them (or as given). */
 export function protoEnum<const T extends readonly [string, ...string[]]>(
   names: T,
-  opts: { numbers?: Readonly<Record<number, T[number]>>; aliases?: Readonly<Record<string, T[number]>> } = {},
+  opts: { numbers?: Readonly<Record<number, T[number]>>; aliases?: Readonly<Record<string, T[number]>>; unset?: readonly number[] } = {},
 ) {
   const numbers: Record<number, string> = opts.numbers ?? Object.fromEntries(names.map((n, i) => [i, n]));
-  return withProto(z.enum(names), { enumNumbers: numbers, enumAliases: opts.aliases });
+  return withProto(z.enum(names), { enumNumbers: numbers, enumAliases: opts.aliases, unset: opts.unset });
 }
 
 /** A repeated field with at most `max` items. */

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { appendIndex, appendKey } from './field-path';
 import { IssueList } from './issue-list';
 import { keyAliases } from './key-case';
-import { ProtoMeta, protoMeta } from './proto-meta';
+import { mergeProtoMeta, ProtoMeta, protoMeta } from './proto-meta';
 
 /** The parts of a zod definition the walk reads. */
 interface LooseDef {
@@ -17,6 +17,8 @@ interface LooseDef {
 
 const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional', 'catch']);
 const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Longer unknown keys are cut in answers, so that a huge key cannot make a huge error body. */
+const MAX_KEY_SHOWN = 128;
 /** Keys that would reach an object's prototype if copied by assignment. */
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -25,12 +27,23 @@ const defOf = (schema: z.ZodType): LooseDef => schema._zod.def as unknown as Loo
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Peels optional/default/... wrappers, gathering the proto metadata registered at any layer. */
+const unwrapped = new WeakMap<z.ZodType, { def: LooseDef; meta: ProtoMeta }>();
+
+/** Peels optional/default/... wrappers, gathering the proto metadata registered at any layer (cached per schema). */
 function unwrap(schema: z.ZodType): { def: LooseDef; meta: ProtoMeta } {
+  let found = unwrapped.get(schema);
+  if (!found) {
+    found = peel(schema);
+    unwrapped.set(schema, found);
+  }
+  return found;
+}
+
+function peel(schema: z.ZodType): { def: LooseDef; meta: ProtoMeta } {
   let s = schema;
   let meta: ProtoMeta = {};
   for (let depth = 0; depth < 32; depth++) {
-    meta = { ...protoMeta.get(s), ...meta };
+    meta = mergeProtoMeta(protoMeta.get(s) ?? {}, meta); // outer layers win
     const def = defOf(s);
     if (WRAPPERS.has(def.type) && def.innerType) s = def.innerType;
     else if (def.type === 'pipe' && def.in) s = def.in;
@@ -77,7 +90,8 @@ function normalizeObject(shape: Record<string, z.ZodType>, value: Record<string,
   for (const key of Object.keys(value)) {
     const name = aliases.get(key);
     if (name === undefined) {
-      issues.add(appendKey(path, key), 'unknown_field', `unknown field "${key}"`);
+      const shown = key.length > MAX_KEY_SHOWN ? `${key.slice(0, MAX_KEY_SHOWN)}…` : key;
+      issues.add(appendKey(path, shown), 'unknown_field', `unknown field "${shown}"`);
       continue;
     }
     const fieldPath = appendKey(path, name);
@@ -134,8 +148,9 @@ function readNumber(value: unknown, meta: ProtoMeta): unknown {
     if (value === '') return undefined;
     if (value.length <= 64 && NUMERIC.test(value)) n = Number(value);
   }
-  if (typeof n === 'number' && meta.unset?.includes(n)) return undefined;
-  return n;
+  if (typeof n !== 'number') return n;
+  if (meta.unset?.includes(n)) return undefined;
+  return Object.is(n, -0) ? 0 : n; // JSON has no -0; keep the canonical form stable
 }
 
 function readEnum(value: unknown, meta: ProtoMeta): unknown {

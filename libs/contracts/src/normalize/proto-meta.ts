@@ -21,8 +21,15 @@ export interface ProtoMeta {
 
 export const protoMeta = z.registry<ProtoMeta>();
 
+/** `base` with the defined values of `extra` on top. */
+export function mergeProtoMeta(base: ProtoMeta, extra: ProtoMeta | undefined): ProtoMeta {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra ?? {})) if (value !== undefined) merged[key] = value;
+  return merged as ProtoMeta;
+}
+
 /** Registers proto reading rules for a schema and returns it. */
 export function withProto<T extends z.ZodType>(schema: T, meta: ProtoMeta): T {
-  protoMeta.add(schema, { ...protoMeta.get(schema), ...meta });
+  protoMeta.add(schema, mergeProtoMeta(protoMeta.get(schema) ?? {}, meta));
   return schema;
 }

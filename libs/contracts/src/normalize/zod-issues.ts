@@ -41,7 +41,10 @@ function expectedWord(expected: string): string {
 function bound(origin: string, kind: 'min' | 'max', limit: unknown, inclusive: boolean): [string, string] {
   const unit = UNITS[origin];
   const word = kind === 'min' ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than';
-  if (unit) return [`${kind}_${unit[0]}`, `must ${unit[1]} ${word} ${String(limit)} ${unit[2]}`];
+  if (unit) {
+    const noun = Number(limit) === 1 ? unit[2].replace(/s$/, '') : unit[2];
+    return [`${kind}_${unit[0]}`, `must ${unit[1]} ${word} ${String(limit)} ${noun}`];
+  }
   const cmp = kind === 'min' ? (inclusive ? 'at least' : 'greater than') : inclusive ? 'at most' : 'less than';
   return [kind, `must be ${cmp} ${String(limit)}`];
 }

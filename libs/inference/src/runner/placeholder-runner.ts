@@ -11,7 +11,7 @@ export function outputSize(req: CreateJobRequest): { width: number; height: numb
     if (d && (stage.type === 'DIFFUSION' || size === null)) size = { width: d.width, height: d.height };
     const u = stage.imageToUpscaler;
     if (u) {
-      const base = size ?? { width: 512, height: 512 };
+      const base: { width: number; height: number } = size ?? { width: 512, height: 512 };
       size = u.hrScale
         ? { width: Math.round((base.width * u.hrScale) / 8) * 8, height: Math.round((base.height * u.hrScale) / 8) * 8 }
         : { width: u.hrResizeX ?? base.width, height: u.hrResizeY ?? base.height };

@@ -3,6 +3,8 @@ import type { TimestepSampler, TimestepSamplerRun } from './sampler.types';
 import { ddimTimesteps } from './timesteps';
 import { like, type Vec } from './vec';
 
+const DEFAULT_SPACING = 'leading';
+
 /**
  * DDIM (Song et al.) in VP space. Each step predicts x0 from the model's noise estimate and re-noises it to the
  * previous timestep t - N/n; past timestep 0 it uses the schedule's final ᾱ (ᾱ_0 for SD checkpoints, so the
@@ -13,11 +15,11 @@ export const ddimSampler: TimestepSampler = {
   key: 'ddim',
   label: 'DDIM',
   stochastic: false,
-  defaultSpacing: 'leading',
+  defaultSpacing: DEFAULT_SPACING,
   modelCalls: (steps) => steps,
 
   timesteps(schedule, steps) {
-    const spacing = schedule.options.timestepSpacing ?? this.defaultSpacing;
+    const spacing = schedule.options.timestepSpacing ?? DEFAULT_SPACING;
     return ddimTimesteps(steps, schedule.numTrainTimesteps, spacing, schedule.options.stepsOffset);
   },
 

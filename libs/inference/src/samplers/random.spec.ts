@@ -33,8 +33,7 @@ describe('GaussianGenerator', () => {
     const first = Array.from(new GaussianGenerator(42).next(4));
     const again = Array.from(latentNoise(42, 4, 'float64'));
     expect(again).toEqual(first);
-    expect(first.every((v) => Number.isFinite(v) && Math.abs(v) < 6)).toBe(true);
-    expect(first).toMatchSnapshot();
+    expect(first).toEqual([-0.9701897900197691, 0.19401895535991237, -1.2356207433180222, 1.9239267497535832]);
   });
 
   it('differs between seeds and between streams', () => {

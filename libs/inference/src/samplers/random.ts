@@ -74,8 +74,9 @@ export type Seed = number | bigint;
 
 /** The seed as the two 32-bit halves of its value modulo 2^64 (negative seeds wrap). */
 export function seedKey(seed: Seed, delta: Seed = 0): [number, number] {
-  if (typeof seed === 'number' && !Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
-  if (typeof delta === 'number' && !Number.isSafeInteger(delta)) throw new RangeError(`delta must be an integer, got ${delta}`);
+  for (const v of [seed, delta]) {
+    if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new RangeError(`seeds must be integers, got ${v}`);
+  }
   const v = BigInt.asUintN(64, BigInt(seed) + BigInt(delta));
   return [Number(v & 0xffffffffn), Number(v >> 32n)];
 }
@@ -134,7 +135,11 @@ export class GaussianGenerator {
 }
 
 /** The initial latent noise for a seed: `length` standard normals from the LATENT stream. */
-export function latentNoise(seed: Seed, length: number, type: 'float64' | 'float32' = 'float32'): Float64Array | Float32Array {
+export function latentNoise(
+  seed: Seed,
+  length: number,
+  type: 'float64' | 'float32' = 'float32',
+): Float64Array | Float32Array {
   return new GaussianGenerator(seed, NOISE_STREAM.LATENT).next(length, type);
 }
 

@@ -15,7 +15,8 @@ export type SamplingPlan =
 export function planSampling(resolved: ResolvedSampler, schedule: ModelSchedule, steps: number): SamplingPlan {
   const { sampler } = resolved;
   if (sampler.space === 'timestep') {
-    return { space: 'timestep', sampler, timesteps: sampler.timesteps(schedule, steps), modelCalls: sampler.modelCalls(steps) };
+    const timesteps = sampler.timesteps(schedule, steps);
+    return { space: 'timestep', sampler, timesteps, modelCalls: sampler.modelCalls(steps) };
   }
   const sigmas = computeSigmas(resolved.schedule ?? 'normal', schedule, steps, {
     discardNextToLastSigma: sampler.discardNextToLastSigma,

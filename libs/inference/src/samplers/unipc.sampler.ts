@@ -5,6 +5,8 @@ import type { TimestepSampler, TimestepSamplerRun } from './sampler.types';
 import { unipcTimesteps } from './timesteps';
 import { like, type Vec } from './vec';
 
+const DEFAULT_SPACING = 'linspace';
+
 export interface UniPcOptions {
   /** Predictor order p (the corrector makes it p + 1); 2 suits guided sampling. */
   solverOrder?: 1 | 2 | 3;
@@ -66,11 +68,11 @@ export function createUniPcSampler(options: UniPcOptions = {}): TimestepSampler 
     key: 'unipc',
     label: 'UniPC',
     stochastic: false,
-    defaultSpacing: 'linspace',
+    defaultSpacing: DEFAULT_SPACING,
     modelCalls: (steps) => steps,
 
     timesteps(schedule, steps) {
-      const spacing = schedule.options.timestepSpacing ?? this.defaultSpacing;
+      const spacing = schedule.options.timestepSpacing ?? DEFAULT_SPACING;
       return unipcTimesteps(steps, schedule.numTrainTimesteps, spacing, schedule.options.stepsOffset);
     },
 

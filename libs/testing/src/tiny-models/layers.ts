@@ -71,10 +71,26 @@ export function layerNorm(b: OnnxGraphBuilder, x: string, prefix: string, size: 
   return b.op('LayerNormalization', [x, scale, bias], { axis: -1, epsilon: { float: 1e-5 } });
 }
 
-/** Per-channel spatial normalisation (GroupNorm with one channel per group) on NCHW. */
-export function instanceNorm(b: OnnxGraphBuilder, x: string, prefix: string, channels: number): string {
+/**
+ * GroupNorm on NCHW as PyTorch exports it: reshape to [N, groups, -1], InstanceNormalization with unit scale,
+ * reshape back, then the per-channel affine `<prefix>.weight` / `<prefix>.bias`. Groups of several channels keep
+ * per-channel offsets (such as the time embedding) visible, which one-channel groups would erase.
+ */
+export function groupNorm(b: OnnxGraphBuilder, x: string, prefix: string, channels: number): string {
+  const groups = normGroups(channels);
   const [scale, bias] = normParams(b, prefix, channels);
-  return b.op('InstanceNormalization', [x, scale, bias], { epsilon: { float: 1e-5 } });
+  const grouped = b.op('Reshape', [x, b.constInt64([0, groups, -1])]);
+  const ones = b.constFloat(new Float32Array(groups).fill(1), [groups]);
+  const zeros = b.constFloat(new Float32Array(groups), [groups]);
+  const normed = b.op('Reshape', [b.op('InstanceNormalization', [grouped, ones, zeros], { epsilon: { float: 1e-5 } }), b.op('Shape', [x])]);
+  const perChannel = b.constInt64([channels, 1, 1]);
+  return b.op('Add', [b.op('Mul', [normed, b.op('Reshape', [scale, perChannel])]), b.op('Reshape', [bias, perChannel])]);
+}
+
+/** Stable Diffusion uses 32 groups; narrow tiny models use groups of 4 channels (at least one group). */
+export function normGroups(channels: number): number {
+  const groups = Math.min(32, Math.max(1, Math.floor(channels / 4)));
+  return channels % groups === 0 ? groups : 1;
 }
 
 export function scalar(b: OnnxGraphBuilder, value: number): string {

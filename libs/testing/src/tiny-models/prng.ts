@@ -3,6 +3,10 @@
  * Normal-ish samples use the Irwin–Hall sum of four uniforms: plain arithmetic, no Math.log/cos, so the
  * bytes never depend on a platform's transcendental functions.
  */
+// Bound once: inside Jest's vm sandbox every lookup of a global such as `Math` is slow, and this runs per weight.
+const imul = Math.imul;
+const SQRT3 = Math.sqrt(3);
+
 export class Prng {
   private state: number;
 
@@ -14,7 +18,7 @@ export class Prng {
   static derive(seed: number, label: string): Prng {
     let h = (seed ^ 0x9e3779b9) >>> 0;
     for (let i = 0; i < label.length; i++) {
-      h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
+      h = imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
     }
     return new Prng(h);
   }
@@ -23,8 +27,8 @@ export class Prng {
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
     let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
@@ -41,4 +45,3 @@ export class Prng {
   }
 }
 
-const SQRT3 = Math.sqrt(3);

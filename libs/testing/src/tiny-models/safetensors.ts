@@ -65,7 +65,9 @@ export interface SafetensorsFile {
   tensors: Map<string, SafetensorsTensor>;
 }
 
-export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
+export function parseSafetensors(input: Uint8Array): SafetensorsFile {
+  // A plain Uint8Array view even when given a Buffer, whose slice() would not copy.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   if (bytes.byteLength < 8) throw new SafetensorsError('file shorter than the 8-byte header length');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);

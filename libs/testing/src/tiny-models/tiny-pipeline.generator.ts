@@ -103,7 +103,7 @@ export function resolveTinyOptions(opts: TinyModelOptions = {}): ResolvedTinyMod
     float16: opts.float16 ?? false,
     controlNet: opts.controlNet ?? false,
   };
-  for (const key of ['hiddenSize', 'textLayers', 'hiddenSize2', 'textLayers2', 'projectionDim', 'unetChannels', 'vaeChannels'] as const) {
+  for (const key of ['hiddenSize', 'textLayers', 'hiddenSize2', 'textLayers2', 'projectionDim', 'unetChannels', 'vaeChannels', 'timeIdDim'] as const) {
     if (!Number.isInteger(resolved[key]) || resolved[key] < 1) throw new Error(`${key} must be a positive integer`);
   }
   for (const key of ['hiddenSize', 'unetChannels', 'timeIdDim'] as const) {

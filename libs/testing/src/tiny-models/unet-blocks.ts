@@ -1,4 +1,4 @@
-import { conv2d, instanceNorm, layerNorm, linear, scalar, silu, sinusoidalEmbedding } from './layers';
+import { conv2d, groupNorm, layerNorm, linear, scalar, silu, sinusoidalEmbedding } from './layers';
 import { OnnxGraphBuilder } from './onnx-graph.builder';
 
 /** UNet pieces shared by the UNet and the ControlNet graphs (same names as diffusers' UNet2DConditionModel). */
@@ -48,10 +48,10 @@ export function resnet(
   timeEmbedDim: number,
 ): string {
   return b.scope(prefix.replace(/\./g, '/'), () => {
-    let h = conv2d(b, silu(b, instanceNorm(b, x, `${prefix}.norm1`, inChannels)), `${prefix}.conv1`, inChannels, outChannels);
+    let h = conv2d(b, silu(b, groupNorm(b, x, `${prefix}.norm1`, inChannels)), `${prefix}.conv1`, inChannels, outChannels);
     const t = linear(b, temb, `${prefix}.time_emb_proj`, timeEmbedDim, outChannels);
     h = b.op('Add', [h, b.op('Unsqueeze', [t, b.constInt64([2, 3])])]);
-    h = silu(b, instanceNorm(b, h, `${prefix}.norm2`, outChannels));
+    h = silu(b, groupNorm(b, h, `${prefix}.norm2`, outChannels));
     h = conv2d(b, h, `${prefix}.conv2`, outChannels, outChannels, { gain: 0.5 });
     const shortcut =
       inChannels === outChannels ? x : conv2d(b, x, `${prefix}.conv_shortcut`, inChannels, outChannels, { kernel: 1 });

@@ -1,4 +1,4 @@
-import { conv2d, instanceNorm, scalar, silu } from './layers';
+import { conv2d, groupNorm, scalar, silu } from './layers';
 import { Dim, OnnxGraphBuilder, TensorType } from './onnx-graph.builder';
 import { Prng } from './prng';
 import { crossAttention, downsample, resnet, timeEmbedding, upsample } from './unet-blocks';
@@ -104,7 +104,7 @@ export function buildUnet(spec: UnetSpec): OnnxGraphBuilder {
   x = crossAttention(b, x, 'up_blocks.1.attentions.0', c, context, d);
   x = resnet(b, cat(x, skips[0]), 'up_blocks.1.resnets.1', 2 * c, c, temb, ted);
 
-  const net = conv2d(b, silu(b, instanceNorm(b, x, 'conv_norm_out', c)), 'conv_out', c, LATENT_CHANNELS);
+  const net = conv2d(b, silu(b, groupNorm(b, x, 'conv_norm_out', c)), 'conv_out', c, LATENT_CHANNELS);
   const out = b.scope('out', () => {
     const meanSquare = b.op('ReduceMean', [b.op('Mul', [sample, sample])], { axes: [1, 2, 3], keepdims: 1 });
     const rms = b.op('Sqrt', [b.op('Add', [meanSquare, scalar(b, 1e-4)])]);

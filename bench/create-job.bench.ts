@@ -1,0 +1,125 @@
+// Create-job throughput and latency at 50 connections, against two baselines measured in the same run:
+// a bare Fastify POST handler (the machine's HTTP ceiling) and raw BullMQ queue.add with 50 in flight.
+// Run: node -r @swc-node/register bench/create-job.bench.ts   (needs local Postgres and Redis)
+import { fork, ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import { grantCredits } from '@darkroom/credits';
+import { createTestDatabase, TEST_REDIS_URL } from '@darkroom/testing';
+import { generateApiKey } from '../apps/api/src/auth/api-keys';
+import { registerDemoModel, seedPlans } from '../scripts/seed-catalogue';
+import { freePort } from '../apps/api/test/api-harness';
+
+const ROOT = path.resolve(__dirname, '..');
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 50;
+
+function start(script: string, env: Record<string, string>): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(ROOT, script), [], { execArgv: ['-r', '@swc-node/register'], env: { ...process.env, ...env }, stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    child.once('message', () => resolve(child));
+  });
+}
+
+async function waitForHttp(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function load(url: string, headers: Record<string, string>, body: (i: number) => string) {
+  let i = 0;
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers: { 'content-type': 'application/json', ...headers },
+    requests: [{ setupRequest: (req) => ({ ...req, body: body(i++) }) }],
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+async function main(): Promise<void> {
+  // 1. Baseline: bare Fastify.
+  const barePort = await freePort();
+  const bare = await start('bench/bare-fastify.server.ts', { PORT: String(barePort) });
+  const bareResult = await load(`http://127.0.0.1:${barePort}/v1/jobs`, {}, () => '{}');
+  bare.kill();
+
+  // 2. Baseline: raw BullMQ add, 50 in flight.
+  const prefix = `bench${randomBytes(3).toString('hex')}`;
+  const queue = new Queue('bench', { connection: { host: '127.0.0.1', port: 6379 }, prefix });
+  let added = 0;
+  const until = Date.now() + DURATION * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (Date.now() < until) {
+        await queue.add('job', { n: added }, { removeOnComplete: true });
+        added++;
+      }
+    }),
+  );
+  const bullRps = added / DURATION;
+  await queue.obliterate({ force: true });
+  await queue.close();
+
+  // 3. darkroom: the real API in its own process, real Postgres and Redis.
+  const db = await createTestDatabase();
+  await seedPlans(db.prisma);
+  await registerDemoModel(db.prisma, '.');
+  const tenant = await db.prisma.tenant.create({ data: { name: 'bench', planId: 'enterprise', rateLimitPerSec: 1_000_000, webhookSecret: 'whsec_bench' } });
+  await db.prisma.$transaction((tx) => grantCredits(tx, tenant.id, 10_000_000, 'bench', 'bench'));
+  const key = generateApiKey();
+  await db.prisma.apiKey.create({ data: { tenantId: tenant.id, name: 'bench', prefix: key.prefix, hash: key.hash, scopes: [] } });
+  const apiPort = await freePort();
+  const apiEnv = {
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: prefix,
+    URL_SIGNING_SECRET: randomBytes(32).toString('hex'),
+    API_PORT: String(apiPort),
+    API_HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+    LOG_LEVEL: 'warn',
+    STORAGE_DIR: `/tmp/${prefix}`,
+  };
+  const api = fork(path.join(ROOT, 'apps/api/src/main.ts'), [], { execArgv: ['-r', '@swc-node/register'], env: { ...process.env, ...apiEnv }, stdio: 'inherit' });
+  await waitForHttp(`http://127.0.0.1:${apiPort}/healthz`);
+  const run = randomBytes(3).toString('hex');
+  const body = (i: number) =>
+    JSON.stringify({ requestId: `${run}-${i}`, stages: [{ type: 'DIFFUSION', diffusion: { width: 512, height: 512, prompts: [{ text: 'a photo of a cat' }], steps: 20 } }] });
+  const apiResult = await load(`http://127.0.0.1:${apiPort}/v1/jobs`, { authorization: `Bearer ${key.key}` }, body);
+  const created = await db.prisma.job.count();
+  api.kill('SIGTERM');
+  await new Promise((r) => api.once('exit', r));
+  await db.drop();
+
+  const fmt = (n: number) => n.toFixed(0).padStart(7);
+  console.log(`\ncreate-job benchmark: ${CONNECTIONS} connections, ${DURATION} s each, ${require('os').cpus().length} cores\n`);
+  console.log('                           req/s      p50 ms   p99 ms   non-2xx');
+  console.log(`bare Fastify (baseline)  ${fmt(bareResult.rps)}   ${fmt(bareResult.p50)}  ${fmt(bareResult.p99)}   ${bareResult.non2xx}`);
+  console.log(`raw BullMQ add (baseline)${fmt(bullRps)}`);
+  console.log(`POST /v1/jobs            ${fmt(apiResult.rps)}   ${fmt(apiResult.p50)}  ${fmt(apiResult.p99)}   ${apiResult.non2xx}  (${created} jobs in Postgres)`);
+  console.log(`\nratio vs bare Fastify:   ${(apiResult.rps / bareResult.rps).toFixed(3)}×   (target ≥ 0.2×)`);
+  console.log(`ratio vs raw BullMQ add: ${(apiResult.rps / bullRps).toFixed(3)}×`);
+  console.log(`p99 ${apiResult.p99} ms (target < 25 ms)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
