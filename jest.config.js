@@ -22,6 +22,7 @@ module.exports = {
   moduleNameMapper: { '^@darkroom/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
   globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/jest-global-teardown.ts',
+  setupFiles: ['<rootDir>/libs/testing/src/jest-setup.ts'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

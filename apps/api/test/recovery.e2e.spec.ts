@@ -44,6 +44,19 @@ describe('recovery', () => {
     expect((await checkLedger(h.prisma, tenant.id)).ok).toBe(true);
   }, 120_000);
 
+  it('on SIGTERM a worker gives its running job back after the grace period, without spending an attempt', async () => {
+    const job = (await h.call('POST', '/v1/jobs', { body: txt2img('term-1', { steps: 60 }), headers: tenant.auth })).json.job;
+    const env = { ...process.env, ...h.workerEnv({ PLACEHOLDER_STEP_MS: '200', SHUTDOWN_GRACE_MS: '300' }) };
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/worker/src/main.ts'], { cwd: ROOT, env, stdio: 'ignore' });
+    await h.waitForStatus(tenant, job.id, ['RUNNING'], 60_000);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    const row = await h.prisma.job.findUniqueOrThrow({ where: { id: BigInt(job.id) } });
+    expect([row.status, row.attempts, row.leaseToken]).toEqual(['WAITING', 0, null]);
+    expect((await h.call('GET', `/v1/jobs/${job.id}`, { headers: tenant.auth })).json.job.waitingInfo.queueRank).toBe('1');
+    await h.call('DELETE', `/v1/jobs/${job.id}`, { headers: tenant.auth });
+  }, 120_000);
+
   it('fails a job with TRANSITORY_ERROR and refunds it after its last attempt', async () => {
     const job = (await h.call('POST', '/v1/jobs', { body: txt2img('kill-2'), headers: tenant.auth })).json.job;
     // Three workers in a row take it and vanish (their leases run out).
@@ -65,7 +78,10 @@ describe('recovery', () => {
     for (let i = 0; i < 5; i++) ids.push((await h.call('POST', '/v1/jobs', { body: txt2img(`flush-${i}`), headers: tenant.auth })).json.job.id);
     const keys = await h.redis.redis.keys(`${h.redis.prefix}:q:*`);
     await h.redis.redis.del(...keys);
-    expect((await h.call('GET', `/v1/jobs/${ids[0]}`, { headers: tenant.auth })).json.job.waitingInfo.queueLen).toBe('0');
+    const fair = new FairQueue({ redis: h.redis.redis, prefix: h.redis.prefix });
+    expect(await fair.length('cpu')).toBe(0);
+    // Postgres still has them as WAITING: the API keeps answering them as waiting.
+    expect((await h.call('GET', `/v1/jobs/${ids[0]}`, { headers: tenant.auth })).json.job.status).toBe('WAITING');
     // Jobs younger than the grace period are left alone (their enqueue may be in flight).
     await h.prisma.job.updateMany({ where: { id: { in: ids.map(BigInt) } }, data: { updatedAt: new Date(Date.now() - 60_000) } });
     expect(await h.maintenanceTick()).toMatchObject({ restored: 5 });

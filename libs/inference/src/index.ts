@@ -1,1 +1,3 @@
 export * from './runner';
+export * from './text';
+export * from './samplers';

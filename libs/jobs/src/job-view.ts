@@ -77,7 +77,7 @@ export function toJobView(
     case 'CREATED': {
       // A job that just left the wait list but is not yet claimed by a worker is next: rank 1.
       const p = opts.position;
-      view.waitingInfo = { queueRank: String(p?.rank ?? 1), queueLen: String(p?.length ?? 0) };
+      view.waitingInfo = { queueRank: String(p?.rank ?? 1), queueLen: String(p?.length ?? 1) };
       break;
     }
     case 'RUNNING': {

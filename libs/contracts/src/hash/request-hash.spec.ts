@@ -50,4 +50,12 @@ describe('requestHash', () => {
     const b = valueOf(parseCreateJobRequest({ ...body, stages: [{ type: 'DIFFUSION', diffusion: diffusion({ cfgScale: 5, steps: 26 }) }] }));
     expect(requestHash(a)).not.toBe(requestHash(b));
   });
+
+  it('treats a bool sent as false like one left out, and true as different', () => {
+    const base = valueOf(parseCreateJobRequest(body));
+    const withFalse = valueOf(parseCreateJobRequest({ ...body, stages: [{ type: 'DIFFUSION', diffusion: diffusion({ cfgScale: 5, steps: 25, v1Clip: false, enablePix2pix: false }) }] }));
+    const withTrue = valueOf(parseCreateJobRequest({ ...body, stages: [{ type: 'DIFFUSION', diffusion: diffusion({ cfgScale: 5, steps: 25, v1Clip: true }) }] }));
+    expect(requestHash(withFalse)).toBe(requestHash(base));
+    expect(requestHash(withTrue)).not.toBe(requestHash(base));
+  });
 });

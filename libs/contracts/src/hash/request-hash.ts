@@ -63,7 +63,19 @@ export function canonicalJson(value: unknown): string {
   return write(value, out) ? out.join('') : 'null';
 }
 
-/** sha256 (hex) of the canonical JSON of a parsed request: the same request gives the same hash. */
+/** Drops `false` object fields: in protobuf JSON an absent bool and `false` are the same value. */
+function withoutFalseFields(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutFalseFields);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) if (v !== false) out[key] = withoutFalseFields(v);
+  return out;
+}
+
+/**
+ * sha256 (hex) of the canonical JSON of a parsed request: the same request gives the same hash, whatever the
+ * key order or spelling, and whether a bool is sent as false or left out.
+ */
 export function requestHash(req: unknown): string {
-  return createHash('sha256').update(canonicalJson(req)).digest('hex');
+  return createHash('sha256').update(canonicalJson(withoutFalseFields(req))).digest('hex');
 }

@@ -19,6 +19,12 @@ describe('ClipTokenizer', () => {
     expect(tokenizer.pretokenize("don't")).toEqual(['don', "'t"]);
   });
 
+  it("follows the case-insensitive reference pattern on the characters where it matters (ſ, U+0345)", () => {
+    expect(tokenizer.pretokenize("x'ſ")).toEqual(['x', "'ſ"]);
+    expect(tokenizer.pretokenize('a\u0345b')).toEqual(['a', 'b']); // dropped, as Python's regex does
+    expect(ClipTokenizer.fromBundledVocabulary({ mode: 'hf-fast' }).pretokenize('a\u0345b')).toEqual(['a', '\u0345', 'b']);
+  });
+
   it('decodes ids back to text with a space after each word', () => {
     expect(tokenizer.decode(tokenizer.encode('A Photo of a CAT!'))).toBe('a photo of a cat ! ');
     expect(tokenizer.decode(tokenizer.encode('猫 café 🐱'))).toBe('猫 café 🐱 ');

@@ -9,20 +9,7 @@ export const WINDOWS_1252_HIGH: readonly number[] = [
   0x0153, 0x009d, 0x017e, 0x0178,
 ];
 
-const charToByte = new Map<number, number>();
-WINDOWS_1252_HIGH.forEach((cp, i) => charToByte.set(cp, 0x80 + i));
-
 /** Decodes one byte as sloppy Windows-1252. */
 export function windows1252Char(byte: number): string {
   return String.fromCharCode(byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_HIGH[byte - 0x80] : byte);
-}
-
-/**
- * The byte a character would have had if the text had been decoded from Latin-1 or sloppy Windows-1252,
- * or -1 when neither encoding has it. (The union of both, so C1 controls and their Windows-1252 glyphs both
- * map back to 0x80–0x9F.)
- */
-export function singleByteOf(codePoint: number): number {
-  if (codePoint <= 0xff) return codePoint;
-  return charToByte.get(codePoint) ?? -1;
 }

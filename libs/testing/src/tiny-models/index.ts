@@ -1,4 +1,12 @@
-export { EXPORT_STYLES, generateTinyPipeline, generateTinySd15, generateTinySd2, generateTinySdxl, MID_SIZE_OPTIONS, resolveTinyOptions } from './tiny-pipeline.generator';
+export {
+  EXPORT_STYLES,
+  generateTinyPipeline,
+  generateTinySd15,
+  generateTinySd2,
+  generateTinySdxl,
+  MID_SIZE_OPTIONS,
+  resolveTinyOptions,
+} from './tiny-pipeline.generator';
 export type { ResolvedTinyModelOptions, TinyModelDescription, TinyModelOptions } from './tiny-pipeline.generator';
 export { generateTinyControlNet } from './tiny-controlnet.generator';
 export type { TinyControlNetDescription, TinyControlNetOptions } from './tiny-controlnet.generator';

@@ -186,7 +186,9 @@ export function encodeSafetensors(tensors: Record<string, SafetensorsInput>, met
     if (name === METADATA_KEY) throw new SafetensorsError(`${METADATA_KEY} is reserved`);
     const t = tensors[name];
     const size = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
-    if (size !== t.data.byteLength) throw new SafetensorsError(`${name}: ${t.data.byteLength} bytes for shape [${t.shape.join(',')}] of ${t.dtype}`);
+    if (size !== t.data.byteLength) {
+      throw new SafetensorsError(`${name}: ${t.data.byteLength} bytes for shape [${t.shape.join(',')}] of ${t.dtype}`);
+    }
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] };
     offset += size;
   }

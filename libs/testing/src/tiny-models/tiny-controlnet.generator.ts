@@ -26,9 +26,10 @@ export async function generateTinyControlNet(dir: string, opts: TinyControlNetOp
   const o = resolveTinyOptions(rest);
   const spec = tinyUnetSpec(family, o);
   const graph = buildControlNet(spec);
+  const config = controlNetConfig({ family, channels: spec.channels, crossAttentionDim: spec.crossAttentionDim, sdxl: spec.sdxl });
   const files = new Map<string, string | Uint8Array>([
     ['model.onnx', graph.toBytes()],
-    ['config.json', json(controlNetConfig({ family, channels: spec.channels, crossAttentionDim: spec.crossAttentionDim, sdxl: spec.sdxl }))],
+    ['config.json', json(config)],
   ]);
   await writeAll(dir, files);
   return {

@@ -90,7 +90,8 @@ export function loraTargets(
 ): LoraTarget[] {
   const o = resolveTinyOptions({ ...base, controlNet: false });
   const unetPattern = /\.attn2\.(to_q|to_k|to_v|to_out\.0)\.weight$/;
-  const textPattern = set === 'attention' ? /\.self_attn\.(q|k|v|out)_proj\.weight$/ : /\.(self_attn\.(q|k|v|out)_proj|mlp\.fc[12])\.weight$/;
+  const textPattern =
+    set === 'attention' ? /\.self_attn\.(q|k|v|out)_proj\.weight$/ : /\.(self_attn\.(q|k|v|out)_proj|mlp\.fc[12])\.weight$/;
   const targets: LoraTarget[] = [];
   for (const { folder, graph } of buildPipelineGraphs(family, o)) {
     if (folder !== 'unet' && (!textEncoder || (folder !== 'text_encoder' && folder !== 'text_encoder_2'))) continue;

@@ -103,7 +103,17 @@ export function resolveTinyOptions(opts: TinyModelOptions = {}): ResolvedTinyMod
     float16: opts.float16 ?? false,
     controlNet: opts.controlNet ?? false,
   };
-  for (const key of ['hiddenSize', 'textLayers', 'hiddenSize2', 'textLayers2', 'projectionDim', 'unetChannels', 'vaeChannels', 'timeIdDim'] as const) {
+  const counts = [
+    'hiddenSize',
+    'textLayers',
+    'hiddenSize2',
+    'textLayers2',
+    'projectionDim',
+    'unetChannels',
+    'vaeChannels',
+    'timeIdDim',
+  ] as const;
+  for (const key of counts) {
     if (!Number.isInteger(resolved[key]) || resolved[key] < 1) throw new Error(`${key} must be a positive integer`);
   }
   for (const key of ['hiddenSize', 'unetChannels', 'timeIdDim'] as const) {
@@ -136,29 +146,45 @@ export interface PipelineGraph {
 
 /** The ONNX graphs of a family's components with their config.json contents, not yet serialized. */
 export function buildPipelineGraphs(family: TinyFamily, o: ResolvedTinyModelOptions): PipelineGraph[] {
-  const floatType = o.float16 ? 'float16' : 'float32';
-  const sdxl = family === 'sdxl';
+  const floatType: 'float16' | 'float32' = o.float16 ? 'float16' : 'float32';
   const graphs: PipelineGraph[] = [];
-  const textCommon = { seed: o.seed, inputIdsType: o.inputIdsType, floatType, hiddenStates: o.hiddenStates } as const;
-  graphs.push({
-    folder: 'text_encoder',
-    graph: buildTextEncoder({ ...textCommon, label: 'text_encoder', hiddenSize: o.hiddenSize, layers: o.textLayers }),
-    config: textEncoderConfig({ family, hiddenSize: o.hiddenSize, layers: o.textLayers, projectionDim: o.hiddenSize, withProjection: false, hiddenStates: o.hiddenStates, floatType }),
+  const text = (folder: string, hiddenSize: number, layers: number, projectionDim?: number): PipelineGraph => ({
+    folder,
+    graph: buildTextEncoder({
+      seed: o.seed,
+      label: folder,
+      hiddenSize,
+      layers,
+      projectionDim,
+      hiddenStates: o.hiddenStates,
+      inputIdsType: o.inputIdsType,
+      floatType,
+    }),
+    config: textEncoderConfig({
+      family,
+      hiddenSize,
+      layers,
+      projectionDim: projectionDim ?? hiddenSize,
+      withProjection: projectionDim !== undefined,
+      hiddenStates: o.hiddenStates,
+      floatType,
+    }),
   });
-  if (sdxl) {
-    graphs.push({
-      folder: 'text_encoder_2',
-      graph: buildTextEncoder({ ...textCommon, label: 'text_encoder_2', hiddenSize: o.hiddenSize2, layers: o.textLayers2, projectionDim: o.projectionDim }),
-      config: textEncoderConfig({ family, hiddenSize: o.hiddenSize2, layers: o.textLayers2, projectionDim: o.projectionDim, withProjection: true, hiddenStates: o.hiddenStates, floatType }),
-    });
-  }
+  graphs.push(text('text_encoder', o.hiddenSize, o.textLayers));
+  if (family === 'sdxl') graphs.push(text('text_encoder_2', o.hiddenSize2, o.textLayers2, o.projectionDim));
+
   const unetSpec = tinyUnetSpec(family, o);
-  const unetConfigSpec = { family, channels: o.unetChannels, crossAttentionDim: unetSpec.crossAttentionDim, sdxl: unetSpec.sdxl };
-  graphs.push({ folder: 'unet', graph: buildUnet({ ...unetSpec, controlNetResiduals: o.controlNet }), config: unetConfig(unetConfigSpec) });
-  if (o.controlNet) graphs.push({ folder: 'controlnet', graph: buildControlNet(unetSpec), config: controlNetConfig(unetConfigSpec) });
-  const vaeSpec = { seed: o.seed, channels: o.vaeChannels, scalingFactor: FAMILY_TRAITS[family].scalingFactor, floatType } as const;
-  graphs.push({ folder: 'vae_decoder', graph: buildVaeDecoder(vaeSpec), config: vaeConfig(family, o.vaeChannels) });
-  graphs.push({ folder: 'vae_encoder', graph: buildVaeEncoder({ ...vaeSpec, output: o.vaeEncoderOutput }), config: vaeConfig(family, o.vaeChannels) });
+  const unetShape = { family, channels: o.unetChannels, crossAttentionDim: unetSpec.crossAttentionDim, sdxl: unetSpec.sdxl };
+  const unet = buildUnet({ ...unetSpec, controlNetResiduals: o.controlNet });
+  graphs.push({ folder: 'unet', graph: unet, config: unetConfig(unetShape) });
+  if (o.controlNet) {
+    graphs.push({ folder: 'controlnet', graph: buildControlNet(unetSpec), config: controlNetConfig(unetShape) });
+  }
+
+  const vaeSpec = { seed: o.seed, channels: o.vaeChannels, scalingFactor: FAMILY_TRAITS[family].scalingFactor, floatType };
+  const vae = vaeConfig(family, o.vaeChannels);
+  graphs.push({ folder: 'vae_decoder', graph: buildVaeDecoder(vaeSpec), config: vae });
+  graphs.push({ folder: 'vae_encoder', graph: buildVaeEncoder({ ...vaeSpec, output: o.vaeEncoderOutput }), config: vae });
   return graphs;
 }
 

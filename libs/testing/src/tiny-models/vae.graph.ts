@@ -24,7 +24,8 @@ export function buildVaeDecoder(spec: VaeSpec): OnnxGraphBuilder {
   const b = new OnnxGraphBuilder('vae_decoder', Prng.derive(spec.seed, 'vae_decoder'), spec.floatType);
   const c = spec.channels;
   const latent = b.input('latent_sample', spec.floatType, ['batch_size', LATENT_CHANNELS, 'latent_height', 'latent_width']);
-  const postQuant = b.weight('post_quant_conv.weight', [LATENT_CHANNELS, LATENT_CHANNELS, 1, 1], nearDiagonal(b.rng, LATENT_CHANNELS, LATENT_CHANNELS, spec.scalingFactor));
+  const postQuantInit = nearDiagonal(b.rng, LATENT_CHANNELS, LATENT_CHANNELS, spec.scalingFactor);
+  const postQuant = b.weight('post_quant_conv.weight', [LATENT_CHANNELS, LATENT_CHANNELS, 1, 1], postQuantInit);
   const postQuantBias = b.randomWeight('post_quant_conv.bias', [LATENT_CHANNELS], 0.02);
   let x = b.op('Conv', [latent, postQuant, postQuantBias], { kernel_shape: [1, 1] });
   x = silu(b, conv2d(b, x, 'decoder.conv_in', LATENT_CHANNELS, c));
@@ -54,7 +55,8 @@ export function buildVaeEncoder(spec: VaeSpec & { output: VaeEncoderOutput }): O
   x = b.op('Conv', [x, b.weight('quant_conv.weight', [params, params, 1, 1], quant), b.weight('quant_conv.bias', [params], bias)], {
     kernel_shape: [1, 1],
   });
-  const latentDims: Dim[] = ['batch_size', spec.output === 'latent_parameters' ? params : LATENT_CHANNELS, 'sample_height/8', 'sample_width/8'];
+  const channels = spec.output === 'latent_parameters' ? params : LATENT_CHANNELS;
+  const latentDims: Dim[] = ['batch_size', channels, 'sample_height/8', 'sample_width/8'];
   if (spec.output === 'latent_sample') {
     x = b.op('Slice', [x, b.constInt64([0]), b.constInt64([LATENT_CHANNELS]), b.constInt64([1])]);
   }
