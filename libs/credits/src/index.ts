@@ -1,3 +1,14 @@
+export * from './credit-units';
 export * from './price-table';
 export * from './pricing';
+export * from './price-book';
+export * from './ledger-types';
 export * from './ledger';
+export * from './job-charges';
+export * from './access-fees';
+export * from './partial-refund';
+export * from './ledger-check';
+export * from './monthly-grants';
+export * from './credit-expiry';
+export * from './payments';
+export type { SpendOrder } from './credit-lots';

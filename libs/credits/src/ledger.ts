@@ -1,22 +1,6 @@
-import type { Prisma, PrismaClient } from '@darkroom/db';
-
-export type Tx = Prisma.TransactionClient;
-export type LedgerKind = 'GRANT' | 'PURCHASE' | 'RESERVE' | 'SETTLE' | 'REFUND' | 'ADJUSTMENT' | 'EXPIRY';
-
-export class InsufficientCreditsError extends Error {
-  constructor(
-    readonly needed: string,
-    readonly available: string,
-  ) {
-    super(`insufficient credits: the job costs ${needed}, the balance is ${available}`);
-  }
-}
-
-export class UnknownTenantError extends Error {
-  constructor(readonly tenantId: string) {
-    super(`unknown tenant ${tenantId}`);
-  }
-}
+import { createLot, expireDueLots, restoreToLots, SpendOrder, spendFromLots } from './credit-lots';
+import { creditsText, Units, unitsOf } from './credit-units';
+import { InsufficientCreditsError, LedgerKind, Tx, UnknownTenantError } from './ledger-types';
 
 export interface LedgerChange {
   tenantId: string;
@@ -27,7 +11,13 @@ export interface LedgerChange {
   jobId?: bigint;
   paymentRef?: string;
   actorUserId?: string;
+  /** Who made the change outside the job lifecycle: "admin-token", "stripe", "system:monthly-grant", a user id. */
+  actor?: string;
   reason?: string;
+  /** Credits only: they expire at this time unless spent first (a lot; see credit-lots.ts). */
+  expiresAt?: Date;
+  /** Debits only: which credits go first. Default: the soonest-expiring. */
+  spend?: SpendOrder;
 }
 
 export interface LedgerResult {
@@ -36,63 +26,61 @@ export interface LedgerResult {
   balanceAfter: string;
 }
 
-const toNumeric = (amount: number) => amount.toFixed(4);
+export const reserveKey = (jobId: bigint) => `job:${jobId}:reserve`;
 
 /**
  * Applies one balance change and its ledger row, exactly once per idempotency key, inside the caller's
- * transaction. The balance never goes negative: a debit larger than the balance throws
- * InsufficientCreditsError (and the caller's transaction rolls back).
+ * transaction. The tenant's row is locked first, so that changes of one tenant are serialized: the balance
+ * never goes negative (a debit larger than the balance throws InsufficientCreditsError and the caller's
+ * transaction rolls back), each row's balanceAfter is the running sum, and expiring lots stay consistent.
  */
 export async function applyLedgerChange(tx: Tx, change: LedgerChange): Promise<LedgerResult> {
-  const amount = toNumeric(change.amount);
+  const amount = unitsOf(change.amount);
+  const now = new Date();
+  const locked = await tx.$queryRaw<Array<{ balance: string; lots: boolean }>>`
+    SELECT t.balance::text AS balance,
+           EXISTS (SELECT 1 FROM "CreditLot" l WHERE l."tenantId" = t.id AND l.remaining > 0) AS lots
+    FROM "Tenant" t WHERE t.id = ${change.tenantId}::uuid FOR UPDATE`;
+  if (!locked.length) throw new UnknownTenantError(change.tenantId);
+  let balance: Units = unitsOf(locked[0].balance);
+  // Expired credits leave before anything is spent.
+  if (locked[0].lots && amount < 0n) balance = await expireDueLots(tx, change.tenantId, balance, now);
+
+  const after = balance + amount;
   const inserted = await tx.$queryRaw<Array<{ id: bigint }>>`
-    INSERT INTO "LedgerEntry" ("tenantId", kind, amount, "balanceAfter", "jobId", "paymentRef", "actorUserId", reason, "idempotencyKey")
-    VALUES (${change.tenantId}::uuid, ${change.kind}::"LedgerKind", ${amount}::numeric, 0, ${change.jobId ?? null}::bigint,
-            ${change.paymentRef ?? null}, ${change.actorUserId ?? null}::uuid, ${change.reason ?? ''}, ${change.idempotencyKey})
+    INSERT INTO "LedgerEntry" ("tenantId", kind, amount, "balanceAfter", "jobId", "paymentRef", "actorUserId", actor, reason, "idempotencyKey")
+    VALUES (${change.tenantId}::uuid, ${change.kind}::"LedgerKind", ${creditsText(amount)}::numeric, ${creditsText(after)}::numeric,
+            ${change.jobId ?? null}::bigint, ${change.paymentRef ?? null}, ${change.actorUserId ?? null}::uuid, ${change.actor ?? ''},
+            ${change.reason ?? ''}, ${change.idempotencyKey})
     ON CONFLICT ("idempotencyKey") DO NOTHING
     RETURNING id`;
-  if (inserted.length === 0) {
-    const current = await tx.$queryRaw<Array<{ balance: string }>>`SELECT balance::text AS balance FROM "Tenant" WHERE id = ${change.tenantId}::uuid`;
-    return { applied: false, balanceAfter: current[0]?.balance ?? '0' };
+  if (inserted.length === 0) return { applied: false, balanceAfter: creditsText(balance) };
+  if (after < 0n) throw new InsufficientCreditsError(creditsText(-amount), creditsText(balance));
+  if (amount !== 0n) {
+    await tx.$executeRaw`UPDATE "Tenant" SET balance = ${creditsText(after)}::numeric, "updatedAt" = now() WHERE id = ${change.tenantId}::uuid`;
   }
-  const updated = await tx.$queryRaw<Array<{ balance: string }>>`
-    UPDATE "Tenant" SET balance = balance + ${amount}::numeric, "updatedAt" = now()
-    WHERE id = ${change.tenantId}::uuid AND balance + ${amount}::numeric >= 0
-    RETURNING balance::text AS balance`;
-  if (updated.length === 0) {
-    const current = await tx.$queryRaw<Array<{ balance: string }>>`SELECT balance::text AS balance FROM "Tenant" WHERE id = ${change.tenantId}::uuid`;
-    if (current.length === 0) throw new UnknownTenantError(change.tenantId);
-    throw new InsufficientCreditsError(toNumeric(-change.amount), current[0].balance);
+
+  const entryId = inserted[0].id;
+  let balanceAfter = after;
+  if (amount > 0n && change.expiresAt) {
+    await createLot(tx, change.tenantId, entryId, amount, change.expiresAt);
+  } else if (amount < 0n && locked[0].lots) {
+    await spendFromLots(tx, change.tenantId, entryId, -amount, balance, change.spend ?? 'expiring-first');
+  } else if (amount > 0n && change.kind === 'REFUND' && change.jobId !== undefined) {
+    // Credits a job took from a lot that has expired meanwhile come back and expire at once.
+    if (await restoreToLots(tx, reserveKey(change.jobId), amount, now)) balanceAfter = await expireDueLots(tx, change.tenantId, after, now);
   }
-  await tx.$executeRaw`UPDATE "LedgerEntry" SET "balanceAfter" = ${updated[0].balance}::numeric WHERE id = ${inserted[0].id}`;
-  return { applied: true, balanceAfter: updated[0].balance };
+  return { applied: true, balanceAfter: creditsText(balanceAfter) };
 }
 
-/** Takes a job's price from the balance when the job is created. */
-export function reserveForJob(tx: Tx, tenantId: string, jobId: bigint, credits: number): Promise<LedgerResult> {
-  return applyLedgerChange(tx, { tenantId, jobId, kind: 'RESERVE', amount: -credits, idempotencyKey: `job:${jobId}:reserve` });
-}
-
-/** Marks a reservation as spent (SUCCESS). The balance already excludes it, so the row's amount is 0. */
-export function settleForJob(tx: Tx, tenantId: string, jobId: bigint): Promise<LedgerResult> {
-  return applyLedgerChange(tx, { tenantId, jobId, kind: 'SETTLE', amount: 0, idempotencyKey: `job:${jobId}:settle` });
-}
-
-/** Gives a reservation back (FAILED, CANCELED). Exactly once per job whatever the race. */
-export function refundForJob(tx: Tx, tenantId: string, jobId: bigint, credits: number, reason: string): Promise<LedgerResult> {
-  return applyLedgerChange(tx, { tenantId, jobId, kind: 'REFUND', amount: credits, reason, idempotencyKey: `job:${jobId}:refund` });
-}
-
-export function grantCredits(tx: Tx, tenantId: string, credits: number, reason: string, idempotencyKey: string, actorUserId?: string): Promise<LedgerResult> {
-  return applyLedgerChange(tx, { tenantId, kind: 'GRANT', amount: credits, reason, idempotencyKey, actorUserId });
-}
-
-/** The invariant admins can check: the sum of a tenant's ledger equals its balance. */
-export async function checkLedger(prisma: PrismaClient, tenantId: string): Promise<{ balance: string; ledgerSum: string; ok: boolean }> {
-  const rows = await prisma.$queryRaw<Array<{ balance: string; sum: string }>>`
-    SELECT t.balance::text AS balance, COALESCE((SELECT SUM(amount) FROM "LedgerEntry" l WHERE l."tenantId" = t.id), 0)::text AS sum
-    FROM "Tenant" t WHERE t.id = ${tenantId}::uuid`;
-  if (!rows.length) throw new UnknownTenantError(tenantId);
-  const { balance, sum } = rows[0];
-  return { balance, ledgerSum: sum, ok: Number(balance) === Number(sum) };
+export function grantCredits(
+  tx: Tx,
+  tenantId: string,
+  credits: number,
+  reason: string,
+  idempotencyKey: string,
+  actorUserId?: string,
+  options: { expiresAt?: Date; actor?: string } = {},
+): Promise<LedgerResult> {
+  return applyLedgerChange(tx, { tenantId, kind: 'GRANT', amount: credits, reason, idempotencyKey, actorUserId, ...options });
 }

@@ -1,3 +1,4 @@
+import { PRICE_TABLE_V1 } from './price-table';
 import { priceJob, PricedStage, roundCredits } from './pricing';
 
 const diffusion = (over: Partial<NonNullable<PricedStage['diffusion']>> = {}) => ({ width: 512, height: 512, steps: 20, ...over });
@@ -43,5 +44,20 @@ describe('priceJob', () => {
     expect(roundCredits(0.00001)).toBe(0.0001);
     expect(roundCredits(0.2)).toBe(0.2);
     expect(priceJob([{ type: 'DIFFUSION', diffusion: diffusion({ steps: 1 }) }]).credits).toBe(0.01);
+  });
+});
+
+describe('plan multipliers', () => {
+  const table = { ...PRICE_TABLE_V1, version: 'v7', planMultipliers: { pro: 0.5, enterprise: 0.25 } };
+  const stages = [{ type: 'DIFFUSION', diffusion: { width: 1024, height: 1024, steps: 20 } }];
+
+  it('scales the total by the plan multiplier and names the version', () => {
+    expect(priceJob(stages, table, 'pro')).toMatchObject({ credits: 0.4, version: 'v7', multiplier: 0.5 });
+    expect(priceJob(stages, table, 'free')).toMatchObject({ credits: 0.8, multiplier: 1 });
+    expect(priceJob(stages, table)).toMatchObject({ credits: 0.8, multiplier: 1 });
+  });
+
+  it('applies the minimum after the multiplier', () => {
+    expect(priceJob([{ type: 'DIFFUSION', diffusion: diffusion({ steps: 1 }) }], table, 'enterprise').credits).toBe(0.01);
   });
 });

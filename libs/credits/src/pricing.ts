@@ -44,6 +44,8 @@ export interface PriceLine {
 export interface Price {
   credits: number;
   version: string;
+  /** The plan's multiplier in this table (1 when the plan is not listed or none was given). */
+  multiplier: number;
   lines: PriceLine[];
 }
 
@@ -56,9 +58,10 @@ const img2imgSteps = (steps: number, strength: number) => Math.max(1, Math.ceil(
 
 /**
  * The price of a job: Σ over stages of count × pixels × steps at the table's rate, plus ControlNet units,
- * video frames and model upscales. One function for the estimate (`/v1/jobs/credits`) and for the job.
+ * video frames and model upscales, times the plan's multiplier, never below the table's minimum. One function
+ * for the estimate (`/v1/jobs/credits`) and for the job (see PriceBook for the table in force).
  */
-export function priceJob(stages: PricedStage[], table: PriceTable = PRICE_TABLE_V1): Price {
+export function priceJob(stages: PricedStage[], table: PriceTable = PRICE_TABLE_V1, planId?: string): Price {
   const rate = table.basePer512Image20Steps / (PIXELS_512 * 20);
   const count = stages.find((s) => s.inputInitialize)?.inputInitialize?.count || 1;
   const jobDiffusion = stages.find((s) => s.type === 'DIFFUSION')?.diffusion;
@@ -129,8 +132,9 @@ export function priceJob(stages: PricedStage[], table: PriceTable = PRICE_TABLE_
     }
   });
 
-  const total = lines.reduce((sum, l) => sum + l.credits, 0);
-  return { credits: roundCredits(Math.max(table.minimumPerJob, total)), version: table.version, lines };
+  const multiplier = (planId !== undefined ? table.planMultipliers?.[planId] : undefined) ?? 1;
+  const total = lines.reduce((sum, l) => sum + l.credits, 0) * multiplier;
+  return { credits: roundCredits(Math.max(table.minimumPerJob, total)), version: table.version, multiplier, lines };
 }
 
 /** Credits are kept to 4 decimal places (the ledger's precision), rounded up so that work is never under-priced. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { refundForJob, settleForJob } from '@darkroom/credits';
-import { Prisma, type Job, type PrismaClient } from '@darkroom/db';
+import { accessFeeTotal, partialRefundCredits, refundForJob, settleForJob } from '@darkroom/credits';
+import { Prisma, TX_OPTIONS, type Job, type PrismaClient } from '@darkroom/db';
 import type { JobProgress } from './job-view';
 
 /**
@@ -60,6 +60,38 @@ export async function completeJob(prisma: PrismaClient, lease: Lease, outputs: N
     await settleForJob(tx, lease.job.tenantId, lease.job.id);
     return true;
   });
+}
+
+/**
+ * RUNNING → SUCCESS when only `succeeded` of the `requested` images were made: the outputs are stored, the
+ * reservation is settled and the share of the missing images refunded (partialRefundCredits: the price's
+ * share, access fees kept), all in one transaction and each at most once. None made is a failure (FATAL_ERROR,
+ * full refund); all made is completeJob. false = lease lost (canceled meanwhile: the cancel refunded it all).
+ */
+export async function completeJobPartially(
+  prisma: PrismaClient,
+  lease: Lease,
+  outputs: NewOutput[],
+  images: { requested: number; succeeded: number },
+): Promise<boolean> {
+  if (images.succeeded <= 0) return failJob(prisma, lease, 'FATAL_ERROR', `none of the ${images.requested} images could be made`);
+  if (images.succeeded >= images.requested) return completeJob(prisma, lease, outputs);
+  return prisma.$transaction(async (tx) => {
+    const n = await tx.job.updateMany({
+      where: { id: lease.job.id, leaseToken: lease.token, status: 'RUNNING' },
+      data: { status: 'SUCCESS', finishedAt: new Date(), leaseToken: null, leaseExpiresAt: null, progress: Prisma.DbNull },
+    });
+    if (n.count !== 1) return false;
+    await tx.jobOutput.createMany({
+      data: outputs.map((o) => ({ ...o, frames: o.frames ?? null, jobId: lease.job.id, tenantId: lease.job.tenantId })),
+    });
+    await settleForJob(tx, lease.job.tenantId, lease.job.id);
+    const refund = partialRefundCredits({ credits: Number(lease.job.credits), fees: await accessFeeTotal(tx, lease.job.id), ...images });
+    if (refund > 0) {
+      await refundForJob(tx, lease.job.tenantId, lease.job.id, refund, `partial: ${images.succeeded} of ${images.requested} images made`);
+    }
+    return true;
+  }, TX_OPTIONS);
 }
 
 /** RUNNING → FAILED with a reason, refunding the credits, in one transaction. false = lease lost. */

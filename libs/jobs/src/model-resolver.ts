@@ -21,6 +21,36 @@ export interface ResolvedModel {
   storagePath: string;
   /** The access key that granted use of another tenant's private model; its use is counted with the job. */
   accessKeyId?: string;
+  /** With accessKeyId: the item's owner and the key's fee per job (credits; 0 = free). */
+  ownerTenantId?: string;
+  accessFee?: number;
+}
+
+/** The key row fields the checks read. */
+export interface AccessKeyState {
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  usageLimit: number | null;
+  usageCount: number;
+}
+
+/** Why a key that grants an item cannot be used now, or null when it can. */
+export function accessKeyProblem(key: AccessKeyState, now = new Date()): 'revoked' | 'expired' | 'over_limit' | null {
+  if (key.revokedAt) return 'revoked';
+  if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) return 'expired';
+  if (key.usageLimit !== null && key.usageCount >= key.usageLimit) return 'over_limit';
+  return null;
+}
+
+const PROBLEM_TEXT = { revoked: 'was revoked', expired: 'has expired', over_limit: 'reached its usage limit' } as const;
+
+/** "lora \"my-style\" (123)": how errors name an item. */
+export const describeItem = (kind: string, model: { id: bigint; name: string }) => `${kind} "${model.name}" (${model.id})`;
+
+/** The PERMISSION_DENIED of a key that cannot be used for an item (also raised when its use is counted). */
+export function accessKeyDenied(field: string, what: string, problem: keyof typeof PROBLEM_TEXT): DomainError {
+  const message = `the access key for ${what} ${PROBLEM_TEXT[problem]}`;
+  return new DomainError(GrpcCode.PERMISSION_DENIED, `${field}: ${message}`, [{ field, rule: 'permission_denied', message }]);
 }
 
 const KIND_TYPES: Record<ModelRefKind, string[]> = {
@@ -57,7 +87,7 @@ export class ModelResolver {
         continue;
       }
       const access = await this.checkAccess(tenantId, model, ref);
-      if (access !== true) {
+      if (typeof access === 'string') {
         denied ??= { field: ref.field, rule: 'permission_denied', message: access };
         continue;
       }
@@ -68,7 +98,7 @@ export class ModelResolver {
         name: model.name,
         baseModel: model.baseModel as Family,
         storagePath: model.storagePath,
-        accessKeyId: model.ownerTenantId !== tenantId && model.visibility !== 'PUBLIC' ? (await this.keyFor(model.id, ref))?.id : undefined,
+        ...(access.key ? { accessKeyId: access.key.id, ownerTenantId: access.key.ownerTenantId, accessFee: Number(access.key.feePerJob) } : {}),
       });
     }
     if (issues.length) throw new DomainError(GrpcCode.NOT_FOUND, `${issues[0].field}: ${issues[0].message}`, issues);
@@ -86,10 +116,16 @@ export class ModelResolver {
       const byId = await this.prisma.model.findFirst({ where: { id: BigInt(text), modelType: { in: types } } });
       if (byId) return byId;
     }
-    // By name: the tenant's own first, then public ones.
+    // By name: the tenant's own first, then public ones, then the items of the access key sent with it.
     return (
       (await this.prisma.model.findFirst({ where: { name: text, ownerTenantId: tenantId, modelType: { in: types } } })) ??
-      (await this.prisma.model.findFirst({ where: { name: text, visibility: 'PUBLIC', modelType: { in: types } }, orderBy: { createdAt: 'asc' } }))
+      (await this.prisma.model.findFirst({ where: { name: text, visibility: 'PUBLIC', modelType: { in: types } }, orderBy: { createdAt: 'asc' } })) ??
+      (ref.accessKey
+        ? await this.prisma.model.findFirst({
+            where: { name: text, modelType: { in: types }, accessKeyItems: { some: { key: { hash: hashAccessKey(ref.accessKey) } } } },
+            orderBy: { createdAt: 'asc' },
+          })
+        : null)
     );
   }
 
@@ -98,21 +134,25 @@ export class ModelResolver {
     return this.prisma.modelAccessKey.findFirst({ where: { hash: hashAccessKey(ref.accessKey), items: { some: { modelId } } } });
   }
 
+  /**
+   * `{}` (`{ key }` when a key grants it) when the tenant may use the model; otherwise the reason, naming the item. Every
+   * failure of a key (missing, wrong, revoked, expired, over its limit) is a reason, checked before any credit
+   * is reserved; the job's transaction checks revocation, expiry and the limit again when it counts the use.
+   */
   private async checkAccess(
     tenantId: string,
     model: { id: bigint; name: string; ownerTenantId: string | null; visibility: string },
     ref: ModelRef,
-  ): Promise<true | string> {
-    if (model.ownerTenantId === tenantId) return true;
-    if (model.visibility === 'PUBLIC') return true;
-    const what = `${ref.kind} "${model.name}" (${model.id})`;
+  ): Promise<{ key?: { id: string; ownerTenantId: string; feePerJob: { toString(): string } } } | string> {
+    if (model.ownerTenantId === tenantId) return {};
+    if (model.visibility === 'PUBLIC') return {};
+    const what = describeItem(ref.kind, model);
     if (model.visibility === 'HIDDEN') return `${what} is not available`;
     if (!ref.accessKey) return `${what} is private: an access key is required`;
     const key = await this.keyFor(model.id, ref);
     if (!key) return `the access key does not grant ${what}`;
-    if (key.revokedAt) return `the access key for ${what} was revoked`;
-    if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) return `the access key for ${what} has expired`;
-    if (key.usageLimit !== null && key.usageCount >= key.usageLimit) return `the access key for ${what} reached its usage limit`;
-    return true;
+    const problem = accessKeyProblem(key);
+    if (problem) return `the access key for ${what} ${PROBLEM_TEXT[problem]}`;
+    return { key };
   }
 }
