@@ -1,11 +1,12 @@
 import type { ReactNode } from 'react';
+import './globals.css';
 
-export const metadata = { title: 'darkroom', description: 'Stable Diffusion jobs for your programs' };
+export const metadata = { title: { default: 'darkroom', template: '%s · darkroom' }, description: 'Stable Diffusion jobs for your programs' };
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body style={{ fontFamily: 'system-ui, sans-serif', margin: 0, background: '#111', color: '#eee' }}>{children}</body>
+      <body>{children}</body>
     </html>
   );
 }
