@@ -7,7 +7,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import { grantCredits } from '@darkroom/credits';
-import { createTestDatabase, TEST_REDIS_URL } from '@darkroom/testing';
+import { createMigratedDatabase, TEST_REDIS_URL } from '@darkroom/testing';
 import { generateApiKey } from '../apps/api/src/auth/api-keys';
 import { registerDemoModel, seedPlans } from '../scripts/seed-catalogue';
 import { freePort } from '../apps/api/test/api-harness';
@@ -16,9 +16,14 @@ const ROOT = path.resolve(__dirname, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
 
+// Child servers die with the benchmark, whatever way it ends.
+const children = new Set<ChildProcess>();
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
 function start(script: string, env: Record<string, string>): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(ROOT, script), [], { execArgv: ['-r', '@swc-node/register'], env: { ...process.env, ...env }, stdio: 'inherit' });
+    children.add(child);
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
     child.once('message', () => resolve(child));
@@ -75,7 +80,7 @@ async function main(): Promise<void> {
   await queue.close();
 
   // 3. darkroom: the real API in its own process, real Postgres and Redis.
-  const db = await createTestDatabase();
+  const db = await createMigratedDatabase();
   await seedPlans(db.prisma);
   await registerDemoModel(db.prisma, '.');
   const tenant = await db.prisma.tenant.create({ data: { name: 'bench', planId: 'enterprise', rateLimitPerSec: 1_000_000, webhookSecret: 'whsec_bench' } });
@@ -95,6 +100,7 @@ async function main(): Promise<void> {
     STORAGE_DIR: `/tmp/${prefix}`,
   };
   const api = fork(path.join(ROOT, 'apps/api/src/main.ts'), [], { execArgv: ['-r', '@swc-node/register'], env: { ...process.env, ...apiEnv }, stdio: 'inherit' });
+  children.add(api);
   await waitForHttp(`http://127.0.0.1:${apiPort}/healthz`);
   const run = randomBytes(3).toString('hex');
   const body = (i: number) =>

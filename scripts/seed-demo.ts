@@ -5,9 +5,22 @@ import path from 'node:path';
 import { createPrismaClient } from '@darkroom/db';
 import { grantCredits } from '@darkroom/credits';
 import { generateApiKey, hashApiKey } from '../apps/api/src/auth/api-keys';
+import { createAdminUser } from '../apps/api/src/dashboard/account/create-admin';
+import { hashPassword } from '../apps/api/src/dashboard/session/password';
 import { seedPlans, DEMO_MODEL_ID, registerDemoModel } from './seed-catalogue';
 
 const KEY_FILE = '.data/demo-api-key';
+const PASSWORD_FILE = '.data/demo-password';
+const DEMO_EMAIL = 'demo@darkroom.local';
+const ADMIN_EMAIL = 'admin@darkroom.local';
+
+/** The demo logins' password: generated once, kept in .data (local demo only). */
+function demoPassword(): string {
+  if (existsSync(PASSWORD_FILE)) return readFileSync(PASSWORD_FILE, 'utf8').trim();
+  const password = Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString('base64url');
+  writeFileSync(PASSWORD_FILE, password + '\n', { mode: 0o600 });
+  return password;
+}
 
 async function main(): Promise<void> {
   const prisma = createPrismaClient(process.env.DATABASE_URL as string, 2);
@@ -29,6 +42,12 @@ async function main(): Promise<void> {
       mkdirSync(path.dirname(KEY_FILE), { recursive: true });
       writeFileSync(KEY_FILE, key + '\n', { mode: 0o600 });
     }
+    const password = demoPassword();
+    if (!(await prisma.user.findUnique({ where: { email: DEMO_EMAIL } }))) {
+      await prisma.user.create({ data: { email: DEMO_EMAIL, passwordHash: await hashPassword(password), role: 'TENANT_OWNER', tenantId: tenant.id } });
+    }
+    await createAdminUser(prisma, { email: ADMIN_EMAIL, password });
+
     const balance = (await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).balance.toString();
     const api = process.env.PUBLIC_BASE_URL ?? 'http://127.0.0.1:8080';
     console.log(`
@@ -37,6 +56,8 @@ async function main(): Promise<void> {
   │ API key:  ${key}
   │ API:      ${api}   (OpenAPI: ${api}/openapi.json, docs: ${api}/docs)
   │ Dashboard: http://127.0.0.1:${process.env.DASHBOARD_PORT ?? 3000}
+  │   tenant login: ${DEMO_EMAIL} / ${password}
+  │   admin login:  ${ADMIN_EMAIL} / ${password}
   │ Demo model id: ${DEMO_MODEL_ID} (tiny SD1.5-shaped, the catalogue default)
   │
   │ Try it:

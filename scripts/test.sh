@@ -6,5 +6,6 @@ export ONNXRUNTIME_NODE_INSTALL=skip NEXT_TELEMETRY_DISABLED=1 NX_NO_CLOUD=true 
 bash scripts/ensure-install.sh
 echo "› type check"
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p infra/tsconfig.json --noEmit
 echo "› tests"
 npx jest --ci "$@"

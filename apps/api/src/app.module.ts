@@ -6,12 +6,13 @@ import type { ApiEnv } from '@darkroom/config';
 import type { PrismaClient } from '@darkroom/db';
 import type { StatusNotifier } from '@darkroom/jobs';
 import { TenantGuard } from './auth/tenant.guard';
+import { creditFeatures } from './billing/credit-features';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { HealthController } from './health/health.controller';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
 import { MAINTENANCE_QUEUE, MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { MetricsController } from './metrics/metrics.controller';
-import { ModelsController } from './models/models.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 import { platformProviders } from './platform/platform.providers';
 import { redisOptions } from './platform/redis-options';
@@ -43,11 +44,13 @@ export class AppModule implements OnApplicationShutdown {
       imports: [
         BullModule.forRoot({ connection: redisOptions(config.REDIS_URL, { maxRetriesPerRequest: null }), prefix: `${config.REDIS_PREFIX}:bull` }),
         BullModule.registerQueue({ name: MAINTENANCE_QUEUE, defaultJobOptions: { removeOnComplete: 100, removeOnFail: 100 } }),
+        DashboardModule,
       ],
-      controllers: [JobsController, ResourcesController, FilesController, ModelsController, HealthController, MetricsController, OpenApiController],
+      controllers: [JobsController, ResourcesController, FilesController, ...creditFeatures.controllers, HealthController, MetricsController, OpenApiController],
       providers: [
         ...platformProviders(config, options),
         TenantGuard,
+        ...creditFeatures.providers,
         JobsService,
         ResourcesService,
         ...(maintenance ? [MaintenanceProcessor] : []),

@@ -72,9 +72,10 @@ export class ApiHarness {
     return h;
   }
 
+  /** A tenant with an API key; on the enterprise plan unless told otherwise, so that plan limits stay out of tests not about them. */
   async createTenant(opts: { credits?: number; plan?: string; rateLimitPerSec?: number; name?: string } = {}): Promise<TestTenant> {
     const tenant = await this.prisma.tenant.create({
-      data: { name: opts.name ?? `t-${randomBytes(3).toString('hex')}`, planId: opts.plan ?? 'free', rateLimitPerSec: opts.rateLimitPerSec ?? 1000, webhookSecret: `whsec_${randomBytes(32).toString('base64')}` },
+      data: { name: opts.name ?? `t-${randomBytes(3).toString('hex')}`, planId: opts.plan ?? 'enterprise', rateLimitPerSec: opts.rateLimitPerSec ?? 1000, webhookSecret: `whsec_${randomBytes(32).toString('base64')}` },
     });
     if (opts.credits !== 0) await this.prisma.$transaction((tx) => grantCredits(tx, tenant.id, opts.credits ?? 100, 'test', `test:${tenant.id}`));
     const key = generateApiKey();

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { checkLedger } from '@darkroom/credits';
 import { FairQueue } from '@darkroom/queue';
-import { ApiHarness, TestTenant, txt2img } from './api-harness';
+import { ApiHarness, freePort, TestTenant, txt2img } from './api-harness';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -46,9 +46,15 @@ describe('recovery', () => {
 
   it('on SIGTERM a worker gives its running job back after the grace period, without spending an attempt', async () => {
     const job = (await h.call('POST', '/v1/jobs', { body: txt2img('term-1', { steps: 60 }), headers: tenant.auth })).json.job;
-    const env = { ...process.env, ...h.workerEnv({ PLACEHOLDER_STEP_MS: '200', SHUTDOWN_GRACE_MS: '300' }) };
+    const healthPort = await freePort();
+    const env = { ...process.env, ...h.workerEnv({ PLACEHOLDER_STEP_MS: '200', SHUTDOWN_GRACE_MS: '300', WORKER_HEALTH_PORT: String(healthPort) }) };
     const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/worker/src/main.ts'], { cwd: ROOT, env, stdio: 'ignore' });
     await h.waitForStatus(tenant, job.id, ['RUNNING'], 60_000);
+    // The worker's probes and metrics while it runs the job.
+    const worker = `http://127.0.0.1:${healthPort}`;
+    expect((await fetch(`${worker}/healthz`)).status).toBe(200);
+    expect((await fetch(`${worker}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${worker}/metrics`)).text()).toContain('darkroom_worker_running_jobs{pool="cpu"} 1');
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     const row = await h.prisma.job.findUniqueOrThrow({ where: { id: BigInt(job.id) } });

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import pino from 'pino';
 import { ConfigError, loadConfig, redactConfig, workerEnvSchema } from '@darkroom/config';
+import { startWorkerHealthServer } from './worker-health.server';
 import { WorkerLoop } from './worker-loop';
+import { WorkerMetrics } from './worker-metrics';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
@@ -20,7 +22,13 @@ async function main(): Promise<void> {
   log.info({ config: redactConfig(config) }, 'starting a worker');
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config, logger: log }), { logger: false });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  app.get(WorkerLoop).start();
+  const loop = app.get(WorkerLoop);
+  loop.start();
+  if (config.WORKER_HEALTH_PORT) {
+    const server = startWorkerHealthServer(config.WORKER_HEALTH_PORT, app.get(WorkerMetrics), () => loop.isTakingJobs);
+    process.once('SIGTERM', () => server.close());
+    log.info(`health and metrics on :${config.WORKER_HEALTH_PORT}`);
+  }
 }
 
 main().catch((e) => {

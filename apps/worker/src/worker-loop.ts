@@ -18,6 +18,7 @@ import {
 } from '@darkroom/jobs';
 import type { FairQueue } from '@darkroom/queue';
 import type { BlobStore } from '@darkroom/storage';
+import type { WorkerMetrics } from './worker-metrics';
 
 export interface WorkerLoopDeps {
   prisma: PrismaClient;
@@ -35,6 +36,7 @@ export interface WorkerLoopDeps {
   concurrency: number;
   /** Queue weight of a tenant, for requeues after a transient failure. */
   weightOf(tenantId: string): Promise<number>;
+  metrics?: WorkerMetrics;
 }
 
 const PREVIEW_EVERY_MS = 1000;
@@ -74,6 +76,11 @@ export class WorkerLoop {
     return [...this.running];
   }
 
+  /** Taking jobs (false once a shutdown began). */
+  get isTakingJobs(): boolean {
+    return this.slots.length > 0 && !this.stopping;
+  }
+
   private async slot(): Promise<void> {
     while (!this.stopping) {
       try {
@@ -96,6 +103,10 @@ export class WorkerLoop {
     const jobId = job.id.toString();
     const log = this.deps.log.child({ jobId, attempt: job.attempts });
     this.running.add(jobId);
+    const metrics = this.deps.metrics;
+    metrics?.running.inc({ pool: this.deps.pool });
+    const stopTimer = metrics?.jobSeconds.startTimer({ pool: this.deps.pool });
+    let outcome = 'lost';
     await this.deps.notifier.jobStatusChanged(job);
     let lost = false;
     let progress: JobProgress | undefined;
@@ -137,40 +148,46 @@ export class WorkerLoop {
       );
       const stored = await this.store(job.tenantId, jobId, outputs);
       if (await completeJob(this.deps.prisma, lease, stored)) {
+        outcome = 'success';
         log.info({ outputs: stored.length }, 'job succeeded');
         await this.deps.notifier.jobStatusChanged(job);
       } else {
         log.warn('finished, but the job was canceled or the lease lost meanwhile: outputs discarded');
       }
     } catch (e) {
-      await this.onFailure(lease, e, log);
+      outcome = await this.onFailure(lease, e, log);
     } finally {
       clearInterval(beat);
       this.running.delete(jobId);
+      metrics?.running.dec({ pool: this.deps.pool });
+      stopTimer?.({ outcome });
+      metrics?.jobsFinished.inc({ pool: this.deps.pool, outcome });
     }
   }
 
-  private async onFailure(lease: Lease, e: unknown, log: Logger): Promise<void> {
+  /** Ends a run that threw; returns the outcome for the metrics. */
+  private async onFailure(lease: Lease, e: unknown, log: Logger): Promise<string> {
     const { job } = lease;
     if (e instanceof CanceledRunError) {
       if (this.aborting) {
         const status = await releaseJob(this.deps.prisma, lease, 'worker shut down', false);
         if (status === 'WAITING') await this.requeue(lease);
         log.info({ status }, 'released on shutdown');
-      } else {
-        log.info('stopped: canceled');
+        return 'released';
       }
-      return;
+      log.info('stopped: canceled');
+      return 'canceled';
     }
     if (e instanceof FatalRunError) {
       log.warn({ err: e }, 'job failed');
       if (await failJob(this.deps.prisma, lease, 'FATAL_ERROR', e.message)) await this.deps.notifier.jobStatusChanged(job);
-      return;
+      return 'failed';
     }
     log.error({ err: e }, 'job hit a transient error');
     const status = await releaseJob(this.deps.prisma, lease, (e as Error)?.message ?? String(e));
     if (status === 'WAITING') await this.requeue(lease);
     if (status) await this.deps.notifier.jobStatusChanged(job);
+    return status === 'FAILED' ? 'failed' : 'retried';
   }
 
   private async requeue(lease: Lease): Promise<void> {

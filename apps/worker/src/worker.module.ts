@@ -11,6 +11,7 @@ import { FairQueue } from '@darkroom/queue';
 import { LocalBlobStore, UrlSigner } from '@darkroom/storage';
 import type { WebhookDispatcher } from '@darkroom/webhooks';
 import { WorkerLoop } from './worker-loop';
+import { WorkerMetrics } from './worker-metrics';
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
 const PRISMA = Symbol('PRISMA');
@@ -46,10 +47,11 @@ export class WorkerModule implements OnApplicationShutdown {
         { provide: REDIS, useFactory: () => new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) },
         // The worker only queues deliveries; an API process sends them.
         { provide: WEBHOOKS, useFactory: (prisma: PrismaClient) => createWebhookDispatcher(config, prisma), inject: [PRISMA] },
+        { provide: WorkerMetrics, useValue: new WorkerMetrics() },
         {
           provide: WorkerLoop,
-          inject: [PRISMA, REDIS, WEBHOOKS],
-          useFactory: (prisma: PrismaClient, redis: Redis, dispatcher: WebhookDispatcher) => {
+          inject: [PRISMA, REDIS, WEBHOOKS, WorkerMetrics],
+          useFactory: (prisma: PrismaClient, redis: Redis, dispatcher: WebhookDispatcher, metrics: WorkerMetrics) => {
             const fair = new FairQueue({ redis, prefix: config.REDIS_PREFIX });
             const log = options.logger ?? pino({ level: config.LOG_LEVEL, name: 'worker' });
             const waitQueue = new FairWaitQueue(fair);
@@ -71,6 +73,7 @@ export class WorkerModule implements OnApplicationShutdown {
               modelsDir: config.MODELS_DIR,
               leaseTtlMs: config.LEASE_TTL_MS,
               concurrency: config.WORKER_CONCURRENCY,
+              metrics,
               weightOf: async (tenantId) => {
                 if (!weights.has(tenantId)) {
                   const t = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { plan: true } });

@@ -40,6 +40,37 @@ export const poolsSpec = z
     return pools;
   });
 
+/** An optional value where an empty string means "not set" (as `KEY=` in an env file). */
+const optionalText = (schema: z.ZodString = z.string()) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .pipe(schema.optional());
+
+export interface CreditPack {
+  /** The Stripe Price the pack is sold at. */
+  priceId: string;
+  credits: number;
+}
+
+/** "small=price_123:100;large=price_456:1200" → { small: { priceId: 'price_123', credits: 100 }, ... } */
+export const creditPacksSpec = z
+  .string()
+  .default('')
+  .transform((text, ctx): Record<string, CreditPack> => {
+    const packs: Record<string, CreditPack> = {};
+    for (const part of text.split(';').map((p) => p.trim()).filter(Boolean)) {
+      const m = /^([a-z0-9_-]{1,32})=([A-Za-z0-9_]{1,255}):(\d+(?:\.\d{1,4})?)$/.exec(part);
+      if (!m || Number(m[3]) <= 0) {
+        ctx.addIssue({ code: 'custom', message: `credit pack "${part}" must be name=price_id:credits (e.g. small=price_123:100)` });
+        return z.NEVER;
+      }
+      packs[m[1]] = { priceId: m[2], credits: Number(m[3]) };
+    }
+    return packs;
+  });
+
 const secret = (name: string) =>
   z
     .string({ error: `${name} is required (at least 32 characters; e.g. \`openssl rand -hex 32\`)` })
@@ -79,6 +110,20 @@ export const apiEnvSchema = commonEnvSchema.extend({
   /** Deliver webhooks from this API process (BullMQ worker); turn off where a separate process does it. */
   WEBHOOK_DELIVERY_WORKER: envBoolean(true),
   WEBHOOK_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** Signs the dashboard's session cookies; absent = a key derived from URL_SIGNING_SECRET. Changing it signs everyone out. */
+  DASHBOARD_SESSION_SECRET: z.string().min(32, 'DASHBOARD_SESSION_SECRET must be at least 32 characters').optional(),
+  /** Bearer token of the /admin API; absent = the admin API answers FAILED_PRECONDITION. */
+  ADMIN_API_TOKEN: optionalText(z.string().min(32, 'ADMIN_API_TOKEN must be at least 32 characters')),
+  /** How long the API keeps the price table in force before reading it again. */
+  PRICE_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  /** Stripe: without a secret key the platform runs and checkout answers "payments are not configured". */
+  STRIPE_SECRET_KEY: optionalText(),
+  STRIPE_WEBHOOK_SECRET: optionalText(),
+  STRIPE_CREDIT_PACKS: creditPacksSpec,
+  STRIPE_SUCCESS_URL: z.string().url().default('http://127.0.0.1:3000/billing?checkout=success&session_id={CHECKOUT_SESSION_ID}'),
+  STRIPE_CANCEL_URL: z.string().url().default('http://127.0.0.1:3000/billing?checkout=canceled'),
+  /** Where the Stripe client sends API calls; absent = Stripe's own (tests point it at a local server). */
+  STRIPE_API_URL: optionalText(z.string().url()),
 });
 
 export const workerEnvSchema = commonEnvSchema.extend({

@@ -5,3 +5,4 @@ export * from './resources/create-resource.schema';
 export * from './responses';
 export * from './hash/request-hash';
 export * from './openapi/openapi-document';
+export * from './dashboard/dashboard.contract';

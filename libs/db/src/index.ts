@@ -1,2 +1,3 @@
 export * from './prisma-client';
 export * from './ids';
+export * from './transactions';

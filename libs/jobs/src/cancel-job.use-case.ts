@@ -1,5 +1,5 @@
 import { refundForJob } from '@darkroom/credits';
-import type { PrismaClient } from '@darkroom/db';
+import { TX_OPTIONS, type PrismaClient } from '@darkroom/db';
 import { findTenantJob } from './job-queries';
 import type { CancelSignal, StatusNotifier, WaitQueue } from './ports';
 
@@ -29,7 +29,7 @@ export async function cancelJob(deps: CancelJobDeps, tenantId: string, jobId: st
     });
     await refundForJob(tx, job.tenantId, job.id, Number(job.credits), 'canceled');
     return status;
-  });
+  }, TX_OPTIONS);
   if (previous === null) {
     const now = await deps.prisma.job.findUniqueOrThrow({ where: { id: job.id }, select: { status: true } });
     return { jobId: job.id.toString(), status: now.status };

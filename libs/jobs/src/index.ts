@@ -10,3 +10,4 @@ export * from './job-lease';
 export * from './maintenance';
 export * from './fair-wait-queue';
 export * from './webhook-status-notifier';
+export * from './estimate-job.use-case';

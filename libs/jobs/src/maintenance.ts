@@ -1,5 +1,5 @@
 import { refundForJob } from '@darkroom/credits';
-import type { PrismaClient } from '@darkroom/db';
+import { TX_OPTIONS, type PrismaClient } from '@darkroom/db';
 import type { StatusNotifier, WaitQueue } from './ports';
 
 export interface MaintenanceDeps {
@@ -45,7 +45,7 @@ export async function reapExpiredLeases(deps: MaintenanceDeps, batch = 100): Pro
       }
       await tx.job.update({ where: { id }, data: { status: 'WAITING', leaseToken: null, leaseExpiresAt: null, leaseWorker: null } });
       return { job, status: 'WAITING' as const };
-    });
+    }, TX_OPTIONS);
     if (!outcome) continue;
     if (outcome.status === 'WAITING') {
       requeued++;

@@ -1,7 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { adminQuery, databaseUrl } from './test-database';
+import { adminQuery, databaseUrl, migrateDatabase } from './test-database';
 
 /**
  * Migrates a template database once per test run; each test file clones it. The name is unique to the run, so
@@ -11,10 +9,5 @@ export default async function globalSetup(): Promise<void> {
   const name = `darkroom_tpl_${randomBytes(4).toString('hex')}`;
   process.env.DARKROOM_TEST_TEMPLATE_DB = name;
   await adminQuery(`CREATE DATABASE "${name}"`);
-  const root = path.resolve(__dirname, '../../..');
-  execFileSync(path.join(root, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl(name) },
-    stdio: 'pipe',
-  });
+  migrateDatabase(databaseUrl(name));
 }

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import pg from 'pg';
 import { createPrismaClient, PrismaClient } from '@darkroom/db';
 
@@ -35,6 +37,30 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `darkroom_t_${randomBytes(6).toString('hex')}`;
   await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`);
   const url = databaseUrl(name);
+  const prisma = createPrismaClient(url);
+  return {
+    name,
+    url,
+    prisma,
+    async drop() {
+      await prisma.$disconnect();
+      await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+}
+
+/** Applies the committed migrations to a database (`prisma migrate deploy`, offline). */
+export function migrateDatabase(url: string): void {
+  const root = path.resolve(__dirname, '../../..');
+  execFileSync(path.join(root, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], { cwd: root, env: { ...process.env, DATABASE_URL: url }, stdio: 'pipe' });
+}
+
+/** A fresh database migrated from scratch, for benchmarks and scripts that run outside Jest's global setup. */
+export async function createMigratedDatabase(): Promise<TestDatabase> {
+  const name = `darkroom_b_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  const url = databaseUrl(name);
+  migrateDatabase(url);
   const prisma = createPrismaClient(url);
   return {
     name,

@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { DomainError, errorBody, GrpcCode, httpStatusOf } from '@darkroom/contracts';
+import { isDatabaseOverloaded } from '@darkroom/db';
 
 /** Fastify's own errors (body parsing, sizes, content types) are client errors with a clear rule. */
 function fastifyError(e: { code?: string; statusCode?: number; message: string }): DomainError | null {
-  if (!e.code?.startsWith('FST_')) return null;
+  if (typeof e.code !== 'string' || !e.code.startsWith('FST_')) return null;
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new DomainError(GrpcCode.INVALID_ARGUMENT, 'the request body is too large', [{ field: '', rule: 'max_size', message: e.message }]);
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new DomainError(GrpcCode.INVALID_ARGUMENT, 'unsupported content type', [{ field: '', rule: 'content_type', message: e.message }]);
   if (e.code.startsWith('FST_ERR_CTP') || (e.statusCode ?? 500) < 500) {
@@ -23,6 +24,16 @@ function httpException(e: HttpException): DomainError {
   return new DomainError(code, message, []);
 }
 
+/** The API error an exception becomes; null for an unexpected one (it becomes INTERNAL with a logged id). */
+export function domainErrorOf(exception: unknown): DomainError | null {
+  if (exception instanceof DomainError) return exception;
+  if (exception instanceof HttpException) return httpException(exception);
+  const fromFastify = fastifyError((exception ?? {}) as never);
+  if (fromFastify) return fromFastify;
+  if (isDatabaseOverloaded(exception)) return new DomainError(GrpcCode.UNAVAILABLE, 'the service is busy; retry in a moment', [], { 'retry-after': '1' });
+  return null;
+}
+
 /** Every error leaves as the gRPC-shaped body with the matching HTTP status. Unknown errors are INTERNAL with a logged id. */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -31,8 +42,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
-    let error: DomainError | null =
-      exception instanceof DomainError ? exception : exception instanceof HttpException ? httpException(exception) : fastifyError(exception as never);
+    let error = domainErrorOf(exception);
+    if (error?.code === GrpcCode.UNAVAILABLE) this.log.warn({ err: exception, method: request?.method, url: request?.url }, 'database overloaded');
     if (!error) {
       const errorId = randomUUID();
       this.log.error({ err: exception, errorId, method: request?.method, url: request?.url }, 'unhandled error');

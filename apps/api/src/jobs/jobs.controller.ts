@@ -16,8 +16,8 @@ export class JobsController {
 
   @Post('credits')
   @HttpCode(200)
-  estimate(@Body() body: unknown) {
-    return this.jobs.estimate(body);
+  estimate(@CurrentTenant() tenant: AuthenticatedTenant, @Body() body: unknown) {
+    return this.jobs.estimate(tenant, body);
   }
 
   @Get(':jobId')

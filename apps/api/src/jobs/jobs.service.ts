@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { ApiEnv } from '@darkroom/config';
-import { parseEstimateRequest, DomainError } from '@darkroom/contracts';
-import { priceJob } from '@darkroom/credits';
 import type { PrismaClient } from '@darkroom/db';
 import {
   CancelSignal,
   cancelJob,
   createJob,
+  estimateJob,
   findTenantJob,
   JobView,
   ModelResolver,
@@ -66,10 +65,8 @@ export class JobsService {
     return { jobId: id };
   }
 
-  estimate(body: unknown): { credits: number } {
-    const parsed = parseEstimateRequest(body);
-    if (!parsed.ok) throw DomainError.invalid(parsed.issues);
-    return { credits: priceJob(parsed.value.stages).credits };
+  estimate(tenant: AuthenticatedTenant, body: unknown): Promise<{ credits: number }> {
+    return estimateJob(this.prisma, tenant.tenantId, body);
   }
 
   private async view(job: Parameters<typeof toJobView>[0] & { pool: string }): Promise<JobView> {

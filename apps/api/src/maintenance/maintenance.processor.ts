@@ -1,8 +1,9 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, OnApplicationBootstrap } from '@nestjs/common';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ApiEnv } from '@darkroom/config';
+import { expireDueCredits, grantMonthlyCredits } from '@darkroom/credits';
 import type { PrismaClient } from '@darkroom/db';
 import { MaintenanceDeps, reapExpiredLeases, reconcileWaitingJobs, StatusNotifier, WaitQueue } from '@darkroom/jobs';
 import { requeuePendingDeliveries, WebhookDispatcher } from '@darkroom/webhooks';
@@ -11,10 +12,14 @@ import { CONFIG, LOGGER, NOTIFIER, PRISMA, WAIT_QUEUE, WEBHOOKS } from '../platf
 /** Queue and job names are persisted in Redis: never rename them once shipped. */
 export const MAINTENANCE_QUEUE = 'maintenance';
 export const MAINTENANCE_TICK = 'tick';
+export const CREDITS_TICK = 'credits';
+const CREDITS_EVERY_MS = 3_600_000;
 
 /**
  * One maintenance tick every MAINTENANCE_INTERVAL_MS, run by exactly one API replica at a time (a BullMQ job
- * scheduler): reap jobs whose worker stopped heartbeating, and restore waiting jobs Redis lost.
+ * scheduler): reap jobs whose worker stopped heartbeating, and restore waiting jobs Redis lost. Hourly, the
+ * credits' scheduled work: expire granted credits whose time has come, then grant the month's plan credits
+ * (once per tenant and month).
  */
 @Processor(MAINTENANCE_QUEUE)
 export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
@@ -23,7 +28,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   constructor(
     @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue,
     @Inject(CONFIG) private readonly config: ApiEnv,
-    @Inject(PRISMA) prisma: PrismaClient,
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(WAIT_QUEUE) waitQueue: WaitQueue,
     @Inject(NOTIFIER) notifier: StatusNotifier,
     @Inject(LOGGER) private readonly log: Logger,
@@ -48,9 +53,22 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
 
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.upsertJobScheduler('maintenance-tick', { every: this.config.MAINTENANCE_INTERVAL_MS }, { name: MAINTENANCE_TICK });
+    await this.queue.upsertJobScheduler('credits-hourly', { every: CREDITS_EVERY_MS, immediately: true }, { name: CREDITS_TICK });
   }
 
-  async process(): Promise<{ requeued: number; failed: number; restored: number; webhooksResent: number }> {
+  async process(job: Job): Promise<unknown> {
+    return job.name === CREDITS_TICK ? this.creditsTick() : this.tick();
+  }
+
+  /** Expire first: last month's included credits leave before this month's arrive. */
+  async creditsTick(now = new Date()) {
+    const expired = await expireDueCredits(this.prisma, now);
+    const granted = await grantMonthlyCredits(this.prisma, now);
+    this.log.info({ expiredTenants: expired.tenants, ...granted }, 'credits tick');
+    return { expiredTenants: expired.tenants, ...granted };
+  }
+
+  async tick(): Promise<{ requeued: number; failed: number; restored: number; webhooksResent: number }> {
     const reaped = await reapExpiredLeases(this.deps);
     const restored = await reconcileWaitingJobs(this.deps);
     // Deliveries whose enqueue failed (Redis down at the time) are still PENDING in Postgres: send them now.
@@ -63,6 +81,6 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
 
   /** For tests and the admin API: run one tick now, in this process. */
   runOnce() {
-    return this.process();
+    return this.tick();
   }
 }
