@@ -64,6 +64,7 @@ export class ApiHarness {
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'silent',
       MAINTENANCE_INTERVAL_MS: '600000',
+      CREDITS_TICK_MS: '0', // tests grant credits themselves; maintenance-credits runs the tick by hand
       ...env,
     });
     h.app = await createApiApp({ config: h.config, logger: quietLog, notifier: options.notifier, maintenance: options.maintenance ?? true });

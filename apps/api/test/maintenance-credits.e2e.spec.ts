@@ -15,7 +15,6 @@ describe('the hourly credits tick', () => {
     const again = await maintenance.creditsTick(new Date('2027-03-20T12:00:00Z'));
     expect(first.granted).toBeGreaterThanOrEqual(1);
     expect(again.granted).toBe(0);
-    // (The scheduler's first tick at start-up granted the current month as well: another month, another grant.)
     const march = await h.prisma.ledgerEntry.findMany({ where: { tenantId: t.id, kind: 'GRANT', idempotencyKey: { endsWith: ':2027-03' } } });
     expect(march.map((g) => g.amount.toString())).toEqual(['10']); // the free plan's 10 credits, once
   });

@@ -107,6 +107,8 @@ export const apiEnvSchema = commonEnvSchema.extend({
   RATE_LIMIT_PER_SEC: z.coerce.number().int().min(1).max(100_000).default(5),
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(200 * 1024 * 1024).default(20 * 1024 * 1024),
   MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5000),
+  /** The credits' scheduled work (expiry sweep, monthly grants); 0 turns the schedule off (tests, or a CronJob). */
+  CREDITS_TICK_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
   /** Deliver webhooks from this API process (BullMQ worker); turn off where a separate process does it. */
   WEBHOOK_DELIVERY_WORKER: envBoolean(true),
   WEBHOOK_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),

@@ -13,7 +13,6 @@ import { CONFIG, LOGGER, NOTIFIER, PRISMA, WAIT_QUEUE, WEBHOOKS } from '../platf
 export const MAINTENANCE_QUEUE = 'maintenance';
 export const MAINTENANCE_TICK = 'tick';
 export const CREDITS_TICK = 'credits';
-const CREDITS_EVERY_MS = 3_600_000;
 
 /**
  * One maintenance tick every MAINTENANCE_INTERVAL_MS, run by exactly one API replica at a time (a BullMQ job
@@ -53,7 +52,11 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
 
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.upsertJobScheduler('maintenance-tick', { every: this.config.MAINTENANCE_INTERVAL_MS }, { name: MAINTENANCE_TICK });
-    await this.queue.upsertJobScheduler('credits-hourly', { every: CREDITS_EVERY_MS, immediately: true }, { name: CREDITS_TICK });
+    if (this.config.CREDITS_TICK_MS > 0) {
+      await this.queue.upsertJobScheduler('credits-hourly', { every: this.config.CREDITS_TICK_MS, immediately: true }, { name: CREDITS_TICK });
+    } else {
+      await this.queue.removeJobScheduler('credits-hourly');
+    }
   }
 
   async process(job: Job): Promise<unknown> {
