@@ -1,5 +1,8 @@
 // Plans and the demo model: shared by the demo seed and the tests.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { PrismaClient } from '@darkroom/db';
+import { generateTinySd15 } from '@darkroom/testing';
 
 export const DEMO_MODEL_ID = 1000000000000000001n;
 
@@ -12,8 +15,13 @@ export async function seedPlans(prisma: PrismaClient): Promise<void> {
   for (const p of plans) await prisma.plan.upsert({ where: { id: p.id }, update: {}, create: p });
 }
 
-/** The tiny SD1.5-shaped demo model, registered as the public default checkpoint. */
-export async function registerDemoModel(prisma: PrismaClient, _modelsDir: string): Promise<void> {
+/**
+ * The tiny SD1.5-shaped demo model: generated into MODELS_DIR/tiny-sd15 (the diffusers/optimum ONNX layout,
+ * seeded random weights, built in a fraction of a second) and registered as the public default checkpoint.
+ */
+export async function registerDemoModel(prisma: PrismaClient, modelsDir: string): Promise<void> {
+  const dir = path.join(modelsDir, 'tiny-sd15');
+  if (!existsSync(path.join(dir, 'model_index.json'))) await generateTinySd15(dir);
   await prisma.model.upsert({
     where: { id: DEMO_MODEL_ID },
     update: {},

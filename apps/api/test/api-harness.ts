@@ -53,7 +53,7 @@ export class ApiHarness {
     h.storageDir = await mkdtemp(path.join(os.tmpdir(), 'dr-api-'));
     const port = await freePort();
     await seedPlans(h.prisma);
-    await registerDemoModel(h.prisma, h.storageDir);
+    await registerDemoModel(h.prisma, path.join(h.storageDir, 'models'));
     h.config = loadConfig(apiEnvSchema, {
       DATABASE_URL: h.db.url,
       REDIS_URL: h.redis.url,
@@ -121,6 +121,7 @@ export class ApiHarness {
       MODELS_DIR: this.config.MODELS_DIR,
       URL_SIGNING_SECRET: this.config.URL_SIGNING_SECRET,
       WORKER_POOL: 'cpu',
+      ENGINE: 'placeholder',
       LOG_LEVEL: 'silent',
       ...extra,
     };

@@ -5,7 +5,7 @@ import Redis from 'ioredis';
 import pino, { Logger } from 'pino';
 import type { WorkerEnv } from '@darkroom/config';
 import { createPrismaClient, PrismaClient } from '@darkroom/db';
-import { JobRunner, PlaceholderRunner } from '@darkroom/inference';
+import { createOnnxJobRunner, JobRunner, PlaceholderRunner } from '@darkroom/inference';
 import { createWebhookDispatcher, FairWaitQueue, RedisCancelSignal, StatusNotifier, WebhookStatusNotifier } from '@darkroom/jobs';
 import { FairQueue } from '@darkroom/queue';
 import { LocalBlobStore, UrlSigner } from '@darkroom/storage';
@@ -23,6 +23,12 @@ export interface WorkerModuleOptions {
   runner?: JobRunner;
   notifier?: StatusNotifier;
   logger?: Logger;
+}
+
+/** The engine the worker runs jobs with, from ENGINE/EXECUTION_PROVIDER/INTRA_OP_THREADS. */
+export function runnerFor(config: WorkerEnv): JobRunner {
+  if (config.ENGINE === 'placeholder') return new PlaceholderRunner(config.PLACEHOLDER_STEP_MS);
+  return createOnnxJobRunner({ executionProvider: config.EXECUTION_PROVIDER, intraOpThreads: config.INTRA_OP_THREADS || undefined });
 }
 
 /** The worker's wiring: a NestJS standalone application context around WorkerLoop. */
@@ -62,7 +68,7 @@ export class WorkerModule implements OnApplicationShutdown {
               fair,
               waitQueue,
               blobs: new LocalBlobStore(config.STORAGE_DIR),
-              runner: options.runner ?? new PlaceholderRunner(config.PLACEHOLDER_STEP_MS),
+              runner: options.runner ?? runnerFor(config),
               cancel: new RedisCancelSignal(redis, config.REDIS_PREFIX),
               notifier:
                 options.notifier ??

@@ -137,7 +137,7 @@ export const workerEnvSchema = commonEnvSchema.extend({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** onnx: the diffusion engine; placeholder: seeded gradient images (no model needed), for demos without models. */
-  ENGINE: z.enum(['onnx', 'placeholder']).default('placeholder'),
+  ENGINE: z.enum(['onnx', 'placeholder']).default('onnx'),
   PLACEHOLDER_STEP_MS: z.coerce.number().int().min(0).max(60_000).default(20),
 });
 

@@ -1,3 +1,4 @@
 export * from './runner';
 export * from './text';
 export * from './samplers';
+export * from './engine';

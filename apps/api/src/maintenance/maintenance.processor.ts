@@ -53,7 +53,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.upsertJobScheduler('maintenance-tick', { every: this.config.MAINTENANCE_INTERVAL_MS }, { name: MAINTENANCE_TICK });
     if (this.config.CREDITS_TICK_MS > 0) {
-      await this.queue.upsertJobScheduler('credits-hourly', { every: this.config.CREDITS_TICK_MS, immediately: true }, { name: CREDITS_TICK });
+      await this.queue.upsertJobScheduler('credits-hourly', { every: this.config.CREDITS_TICK_MS }, { name: CREDITS_TICK });
     } else {
       await this.queue.removeJobScheduler('credits-hourly');
     }

@@ -1,3 +1,4 @@
 export * from './job-runner';
 export * from './seeds';
 export * from './placeholder-runner';
+export * from './onnx-job-runner';

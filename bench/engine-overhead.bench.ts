@@ -1,0 +1,119 @@
+/*
+ * Engine overhead: wall time of full txt2img jobs through OnnxJobRunner (prompt parsing, tokenizer, sampler math,
+ * guidance, float conversions, VAE decode, PNG + parameters chunk, progress) against the sum of the raw
+ * `session.run` calls those same jobs make, measured in the same run (RunStats wraps every session.run). Target:
+ * wall / session.run ≤ 1.05. Then throughput in images/s for count 1..4, with the UNet batch of all images ×
+ * cond/uncond in one call vs one call per image and branch.
+ * Run: node -r @swc-node/register bench/engine-overhead.bench.ts
+ * Env: STEPS (20), MID_STEPS (10), REPS (3), MID_REPS (2), TP_REPS (3), THREADS (0 = ONNX Runtime's default),
+ * EP (cpu|cuda|webgpu)
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseCreateJobRequest, type CreateJobRequest } from '@darkroom/contracts';
+import { createOnnxJobRunner, type ExecutionProviderName, type OnnxJobRunner, type RunnerModel } from '@darkroom/inference';
+import { generateTinySd15, MID_SIZE_OPTIONS, type TinyModelOptions } from '@darkroom/testing';
+
+const STEPS = Number(process.env.STEPS ?? 20);
+const MID_STEPS = Number(process.env.MID_STEPS ?? 10);
+const REPS = Number(process.env.REPS ?? 3);
+const MID_REPS = Number(process.env.MID_REPS ?? 2);
+const THREADS = Number(process.env.THREADS ?? 0);
+const TP_REPS = Number(process.env.TP_REPS ?? 3);
+const EP = (process.env.EP ?? 'cpu') as ExecutionProviderName;
+
+function request(steps: number, count: number, seed: number): CreateJobRequest {
+  const parsed = parseCreateJobRequest({
+    requestId: `bench-${seed}`,
+    stages: [
+      { type: 'INPUT_INITIALIZE', inputInitialize: { seed, count } },
+      {
+        type: 'DIFFUSION',
+        diffusion: {
+          prompts: [{ text: 'a (photo:1.2) of a cat on a red sofa, detailed, soft light' }],
+          negativePrompts: [{ text: 'blurry, low quality' }],
+          steps,
+          sampler: 'DPM++ 2M',
+          width: 512,
+          height: 512,
+        },
+      },
+    ],
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  return parsed.value;
+}
+
+async function job(runner: OnnxJobRunner, model: RunnerModel, steps: number, count: number, seed: number): Promise<{ wallMs: number; ortMs: number }> {
+  runner.stats.reset();
+  const started = performance.now();
+  const out = await runner.run(
+    { jobId: `bench-${seed}`, request: request(steps, count, seed), models: [model], loadResource: async () => Buffer.alloc(0) },
+    { onProgress: () => undefined, isCancelled: () => false },
+  );
+  const wallMs = performance.now() - started;
+  if (out.length !== count) throw new Error(`expected ${count} images, got ${out.length}`);
+  return { wallMs, ortMs: runner.stats.sessionRunMs };
+}
+
+async function overhead(label: string, dir: string, opts: TinyModelOptions, steps: number, reps: number): Promise<void> {
+  await generateTinySd15(dir, opts);
+  const model: RunnerModel = { id: label, kind: 'CHECKPOINT', name: label, baseModel: 'SD1', path: dir };
+  const runner = createOnnxJobRunner({ executionProvider: EP, intraOpThreads: THREADS || undefined });
+  await job(runner, model, 2, 1, 1); // loads sessions and tokenizer, warms ONNX Runtime
+  let wall = 0;
+  let ort = 0;
+  const split = new Map<string, number>();
+  for (let r = 0; r < reps; r++) {
+    const t = await job(runner, model, steps, 1, 100 + r);
+    wall += t.wallMs;
+    ort += t.ortMs;
+    for (const [k, v] of runner.stats.byComponent) split.set(k, (split.get(k) ?? 0) + v.ms);
+  }
+  const parts = [...split].map(([k, v]) => `${k} ${(v / reps).toFixed(1)}`).join(', ');
+  console.log(
+    `${label.padEnd(6)} 512², ${steps} steps, ${reps} jobs: wall ${(wall / reps).toFixed(1)} ms/job, session.run ${(ort / reps).toFixed(1)} ms/job ` +
+      `(${parts}); ratio ${(wall / ort).toFixed(3)}× (overhead ${(wall - ort) / reps >= 0 ? '' : '-'}${Math.abs((wall - ort) / reps).toFixed(1)} ms/job)`,
+  );
+  await runner.close();
+}
+
+async function throughput(dir: string, steps: number): Promise<void> {
+  const model: RunnerModel = { id: 'tiny', kind: 'CHECKPOINT', name: 'tiny', baseModel: 'SD1', path: dir };
+  const batched = createOnnxJobRunner({ executionProvider: EP, intraOpThreads: THREADS || undefined });
+  const single = createOnnxJobRunner({ executionProvider: EP, intraOpThreads: THREADS || undefined, maxUNetBatch: 1 });
+  await job(batched, model, 2, 4, 1);
+  await job(single, model, 2, 4, 1);
+  console.log(`throughput (tiny, 512², ${steps} steps, best of ${TP_REPS} alternating runs): count | batched img/s | unbatched img/s | speed-up`);
+  for (let count = 1; count <= 4; count++) {
+    let b = Infinity;
+    let s = Infinity;
+    for (let r = 0; r < TP_REPS; r++) {
+      b = Math.min(b, (await job(batched, model, steps, count, 7)).wallMs);
+      s = Math.min(s, (await job(single, model, steps, count, 7)).wallMs);
+    }
+    const bi = (count * 1000) / b;
+    const si = (count * 1000) / s;
+    console.log(`  ${count} | ${bi.toFixed(2)} | ${si.toFixed(2)} | ${(bi / si).toFixed(2)}×`);
+  }
+  await batched.close();
+  await single.close();
+}
+
+async function main(): Promise<void> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'darkroom-bench-engine-'));
+  try {
+    console.log(`engine overhead (${EP}, intra-op threads ${THREADS || 'default'}, ${os.cpus().length} CPUs)`);
+    await overhead('tiny', path.join(root, 'tiny'), {}, STEPS, REPS);
+    await overhead('mid', path.join(root, 'mid'), MID_SIZE_OPTIONS, MID_STEPS, MID_REPS);
+    await throughput(path.join(root, 'tiny'), STEPS);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,242 @@
+import type { DiffusionParams, InputInitialize } from '@darkroom/contracts';
+import { resolveSampler, SamplerConfigError, type ResolvedSampler } from '../samplers';
+import { FatalRunError, type RunInput, type RunnerModel } from '../runner/job-runner';
+import { resolveSeeds } from '../runner/seeds';
+import { assertRunnable, readModelFolder, type ModelFolder, type TextEncoderFiles } from './model-folder';
+import { loadLora, type LoadedLora } from './lora-merge';
+import { loadEmbedding, type LoadedEmbedding } from './textual-inversion';
+import { loadRgb, type RgbImage } from './vae';
+
+/** Stage types this engine runs. */
+export const SUPPORTED_STAGES = ['INPUT_INITIALIZE', 'DIFFUSION'] as const;
+
+const CHECKPOINT_KINDS = ['CHECKPOINT', 'DEFAULT'];
+const VAE_KINDS = ['VAE'];
+const LORA_KINDS = ['LORA', 'LOCON', 'LYCORIS'];
+const EMBEDDING_KINDS = ['TEXTUAL_INVERSION'];
+/** `sdVae` values meaning "the checkpoint's own VAE". */
+const BUILTIN_VAE = new Set(['', 'none', 'automatic', 'auto']);
+/** A1111's img2img default when a start image comes without a strength. */
+export const DEFAULT_DENOISING_STRENGTH = 0.75;
+
+export interface EncoderChoice {
+  /** 'default' for the model's own encoders, else the alternative's name. */
+  name: string;
+  encoders: TextEncoderFiles[];
+}
+
+/** Everything a run needs, checked: building one throws FatalRunError for every bad parameter. */
+export interface GenerationPlan {
+  stageIndex: number;
+  stageCount: number;
+  diffusion: DiffusionParams;
+  checkpoint: RunnerModel;
+  model: ModelFolder;
+  encoder: EncoderChoice;
+  vae?: { model: RunnerModel; folder: ModelFolder };
+  sampler: ResolvedSampler;
+  seeds: bigint[];
+  width: number;
+  height: number;
+  /** img2img start image (resized to the output size) with its strength in [0, 1); absent for txt2img. */
+  init?: { image: RgbImage; strength: number };
+  /** Strength as requested, for the infotext (also when ≥ 1 made the run a txt2img). */
+  denoisingStrength?: number;
+  /** LoRAs to merge, read and checked (block weights against the family). */
+  loras: LoadedLora[];
+  /** Textual-inversion embeddings, read; prompts name them by their catalogue name. */
+  embeddings: LoadedEmbedding[];
+  /** Accepted-but-ignored parameters, for logs. */
+  notices: string[];
+}
+
+/** A catalogue model handed to the run, by id (decimal string) or name. */
+export function findModel(models: readonly RunnerModel[], ref: string, kinds: readonly string[]): RunnerModel | undefined {
+  const candidates = models.filter((m) => kinds.includes(m.kind));
+  return (
+    candidates.find((m) => m.id === ref) ??
+    candidates.find((m) => m.name === ref) ??
+    candidates.find((m) => m.name.toLowerCase() === ref.toLowerCase())
+  );
+}
+
+function chooseCheckpoint(input: RunInput, d: DiffusionParams): RunnerModel {
+  const ref = d.sdModel ?? '';
+  const found = ref ? findModel(input.models, ref, CHECKPOINT_KINDS) : input.models.find((m) => CHECKPOINT_KINDS.includes(m.kind));
+  if (!found) throw new FatalRunError(ref ? `checkpoint "${ref}" was not provided to the engine` : 'no checkpoint model was provided to the engine');
+  return found;
+}
+
+function chooseEncoder(model: ModelFolder, checkpoint: RunnerModel, d: DiffusionParams): EncoderChoice {
+  const options: EncoderChoice[] = [{ name: 'default', encoders: model.textEncoders }];
+  for (const alt of model.alternativeEncoders) {
+    // An alternative replaces the first encoder; SDXL keeps its second.
+    options.push({ name: alt.name, encoders: [...alt.encoders, ...model.textEncoders.slice(1)] });
+  }
+  const offered = options.map((o) => o.name).join(', ');
+  const byName = (name: string) => options.find((o) => o.name.toLowerCase() === name.toLowerCase());
+  const requested = d.clipEncoderName?.trim();
+  if (requested) {
+    const found = byName(requested);
+    if (!found) throw new FatalRunError(`unknown clipEncoderName "${requested}"; model "${checkpoint.name}" offers: ${offered}`);
+    if (d.v1Clip && found.name !== 'v1' && !(found.name === 'default' && model.family === 'SD1')) {
+      throw new FatalRunError(`v1Clip asks for the v1 CLIP encoder but clipEncoderName selects "${found.name}"`);
+    }
+    return checkWidth(found, model, checkpoint);
+  }
+  if (d.v1Clip) {
+    const v1 = byName('v1');
+    if (v1) return checkWidth(v1, model, checkpoint);
+    // SD 1.x models' own encoder is CLIP v1 (ViT-L/14).
+    if (model.family === 'SD1') return options[0];
+    throw new FatalRunError(
+      `v1Clip needs a v1 CLIP text encoder (folder text_encoder_v1/) in ${model.family} model "${checkpoint.name}"; it offers: ${offered}`,
+    );
+  }
+  return options[0];
+}
+
+/** An alternative encoder must be as wide as the one it replaces, or the UNet cannot take its states. */
+function checkWidth(choice: EncoderChoice, model: ModelFolder, checkpoint: RunnerModel): EncoderChoice {
+  const own = model.textEncoders[0]?.config?.hidden_size;
+  const alt = choice.encoders[0]?.config?.hidden_size;
+  if (choice.name !== 'default' && typeof own === 'number' && typeof alt === 'number' && own !== alt) {
+    throw new FatalRunError(`text encoder "${choice.name}" of "${checkpoint.name}" is ${alt} wide but the model's own is ${own}`);
+  }
+  return choice;
+}
+
+function chooseVae(input: RunInput, d: DiffusionParams, needEncoder: boolean): GenerationPlan['vae'] {
+  const ref = d.sdVae?.trim() ?? '';
+  if (BUILTIN_VAE.has(ref.toLowerCase())) return undefined;
+  const model = findModel(input.models, ref, VAE_KINDS);
+  if (!model) throw new FatalRunError(`unknown VAE "${ref}": it was not provided to the engine`);
+  const folder = readModelFolder(model.path);
+  const missing = [!folder.vaeDecoder && 'vae_decoder/model.onnx', needEncoder && !folder.vaeEncoder && 'vae_encoder/model.onnx (needed for img2img)'].filter(Boolean);
+  if (missing.length) throw new FatalRunError(`VAE "${model.name}" lacks ${missing.join(', ')}`);
+  return { model, folder };
+}
+
+/** Request flags that need a model component: refused with what is missing, never ignored. */
+function checkFeatureFlags(d: DiffusionParams, model: ModelFolder, checkpoint: RunnerModel, notices: string[]): void {
+  const inChannels = model.unet?.config?.in_channels;
+  if (d.enablePix2pix) {
+    if (inChannels !== 8) {
+      throw new FatalRunError(
+        `enablePix2pix needs an InstructPix2Pix checkpoint (a UNet with 8 input channels); "${checkpoint.name}" has ${inChannels ?? 'a 4-channel UNet'}`,
+      );
+    }
+    throw new FatalRunError('enablePix2pix: InstructPix2Pix checkpoints are not supported by this engine yet');
+  }
+  if (inChannels !== undefined && inChannels !== 4) {
+    throw new FatalRunError(`"${checkpoint.name}" has a UNet with ${String(inChannels)} input channels; this engine runs 4-channel text-to-image UNets`);
+  }
+  if (d.layerDiffusion?.enable) {
+    if (!model.extras.has('layer_diffusion')) {
+      throw new FatalRunError(`layerDiffusion needs a layer_diffusion/ component (transparency decoder and attention weights) in "${checkpoint.name}"`);
+    }
+    throw new FatalRunError('layerDiffusion is not supported by this engine yet');
+  }
+  if (d.enableElla) {
+    if (!model.extras.has('ella')) throw new FatalRunError(`enableElla needs an ella/ component (ELLA connector with its T5 encoder) in "${checkpoint.name}"`);
+    throw new FatalRunError('enableElla is not supported by this engine yet');
+  }
+  if (d.useHunyuanDit) notices.push('useHunyuanDit is deprecated and has no effect');
+}
+
+function checkUnsupported(d: DiffusionParams): void {
+  if (d.controlnet?.args.length) throw new FatalRunError('ControlNet (controlnet.args) is not supported by this engine yet');
+  if (d.animateDiff?.args.length) throw new FatalRunError('AnimateDiff (animateDiff.args) is not supported by this engine yet');
+}
+
+/**
+ * Reads and checks a job before anything runs: stage types, the checkpoint and its folder, sampler and schedule,
+ * text encoder choice, VAE, request flags, sizes, seeds and the img2img start image. Every problem is a
+ * FatalRunError naming what is wrong (and, where there is a choice, what is supported).
+ */
+export async function planGeneration(input: RunInput): Promise<GenerationPlan> {
+  const { stages } = input.request;
+  for (const stage of stages) {
+    if (!(SUPPORTED_STAGES as readonly string[]).includes(stage.type)) throw new FatalRunError(`stage ${stage.type} is not supported by this engine yet`);
+  }
+  const stageIndex = stages.findIndex((s) => s.type === 'DIFFUSION');
+  const d = stages[stageIndex]?.diffusion;
+  if (!d) throw new FatalRunError('the job has no DIFFUSION stage');
+  const ii: InputInitialize | undefined = stages.find((s) => s.type === 'INPUT_INITIALIZE')?.inputInitialize;
+  checkUnsupported(d);
+
+  let sampler: ResolvedSampler;
+  try {
+    sampler = resolveSampler(d.sampler, d.scheduleName);
+  } catch (e) {
+    if (e instanceof SamplerConfigError) throw new FatalRunError(e.message);
+    throw e;
+  }
+  const width = d.width;
+  const height = d.height;
+  if (!(width > 0 && height > 0 && width % 8 === 0 && height % 8 === 0)) throw new FatalRunError(`width and height must be positive multiples of 8, got ${width}×${height}`);
+
+  const imageId = ii?.imageResourceId;
+  const strength = imageId ? (d.denoisingStrength ?? DEFAULT_DENOISING_STRENGTH) : undefined;
+  const needEncoder = strength !== undefined && strength < 1;
+  const checkpoint = chooseCheckpoint(input, d);
+  const model = readModelFolder(checkpoint.path);
+  const vae = chooseVae(input, d, needEncoder);
+  assertRunnable(vae ? { ...model, vaeDecoder: vae.folder.vaeDecoder, vaeEncoder: vae.folder.vaeEncoder } : model, { vaeEncoder: needEncoder });
+  const notices: string[] = [];
+  checkFeatureFlags(d, model, checkpoint, notices);
+  const encoder = chooseEncoder(model, checkpoint, d);
+
+  let init: GenerationPlan['init'];
+  if (imageId && strength !== undefined) {
+    let bytes: Buffer;
+    try {
+      bytes = await input.loadResource(imageId);
+    } catch (e) {
+      throw new FatalRunError(`input image ${imageId} could not be read: ${(e as Error).message}`);
+    }
+    let image: RgbImage;
+    try {
+      image = await loadRgb(bytes, width, height);
+    } catch (e) {
+      throw new FatalRunError(`input image ${imageId} is not a readable image: ${(e as Error).message}`);
+    }
+    // Strength 1 starts from pure noise: the start image has no influence at all.
+    if (strength < 1) init = { image, strength };
+  }
+
+  const loras: LoadedLora[] = [];
+  for (const item of d.lora?.items ?? []) {
+    const found = findModel(input.models, item.loraModel, LORA_KINDS);
+    if (!found) throw new FatalRunError(`unknown LoRA "${item.loraModel}": it was not provided to the engine`);
+    loras.push(await loadLora({ id: found.id, name: found.name, file: found.path, weight: item.weight, blockWeight: item.blockWeight }, model.family));
+  }
+
+  const embeddings: LoadedEmbedding[] = [];
+  for (const item of d.embedding?.items ?? []) {
+    const found = findModel(input.models, item.model, EMBEDDING_KINDS);
+    if (!found) throw new FatalRunError(`unknown embedding "${item.model}": it was not provided to the engine`);
+    if (embeddings.some((e) => e.request.name === found.name)) continue;
+    embeddings.push(await loadEmbedding({ id: found.id, name: found.name, file: found.path, weight: item.weight }, model.family));
+  }
+
+  const count = ii?.count ?? 1;
+  return {
+    stageIndex,
+    stageCount: stages.length,
+    diffusion: d,
+    checkpoint,
+    model,
+    encoder,
+    vae,
+    sampler,
+    seeds: resolveSeeds(ii?.seed, count),
+    width,
+    height,
+    init,
+    denoisingStrength: strength,
+    loras,
+    embeddings,
+    notices,
+  };
+}

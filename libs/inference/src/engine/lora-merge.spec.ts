@@ -1,0 +1,129 @@
+import * as path from 'node:path';
+import { generateTinyLora, generateTinySd15, generateTinySdxl, readSafetensors, tensorToFloat32, writeSafetensors, floatTensor } from '@darkroom/testing';
+import { FatalRunError } from '../runner/job-runner';
+import { makeTempDir, removeDir } from './engine.test-helper';
+import { blockMultipliers, blockOf, loadLora, mergeLorasInto, parseBlockWeight } from './lora-merge';
+import { OnnxWeights } from './onnx-initializers';
+
+const ones = (n: number, zeroAt: number[] = []) => Array.from({ length: n }, (_, i) => (zeroAt.includes(i) ? 0 : 1)).join(',');
+
+describe('LoRA block weights', () => {
+  it('maps diffusers module names to the original UNet blocks', () => {
+    const cases: [string, string][] = [
+      ['down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight', 'IN01'],
+      ['down_blocks.0.resnets.1.conv1.weight', 'IN02'],
+      ['down_blocks.0.downsamplers.0.conv.weight', 'IN03'],
+      ['down_blocks.1.attentions.1.proj_in.weight', 'IN05'],
+      ['down_blocks.3.resnets.1.conv2.weight', 'IN11'],
+      ['mid_block.attentions.0.proj_out.weight', 'M00'],
+      ['up_blocks.0.resnets.2.conv1.weight', 'OUT02'],
+      ['up_blocks.1.attentions.0.transformer_blocks.0.attn2.to_q.weight', 'OUT03'],
+      ['up_blocks.3.attentions.2.proj_out.weight', 'OUT11'],
+      ['up_blocks.2.upsamplers.0.conv.weight', 'OUT08'],
+      ['conv_in.weight', 'IN00'],
+      ['time_embedding.linear_1.weight', 'BASE'],
+    ];
+    for (const [name, block] of cases) expect([name, blockOf('unet', name)]).toEqual([name, block]);
+    expect(blockOf('text_encoder', 'text_model.encoder.layers.0.self_attn.q_proj.weight')).toBe('BASE');
+  });
+
+  it('reads w:lbw= vectors per family (17/26 SD, 12/20 SDXL); unlisted blocks get 0', () => {
+    expect(parseBlockWeight('0.5:lbw=1,0,2')).toEqual({ multiplier: 0.5, values: [1, 0, 2] });
+    const sd = blockMultipliers('SD1', 0.8, `0.5:lbw=${ones(17, [1])}`, 'x');
+    expect([sd('BASE'), sd('IN01'), sd('IN02'), sd('IN00'), sd('M00'), sd('OUT11')]).toEqual([0.4, 0, 0.4, 0, 0.4, 0.4]);
+    const xl = blockMultipliers('SDXL', 1, `1:lbw=${ones(12, [5])}`, 'x');
+    expect([xl('IN04'), xl('M00'), xl('OUT05'), xl('OUT06')]).toEqual([1, 0, 1, 0]);
+    expect(blockMultipliers('SD2', 0.7, undefined, 'x')('IN07')).toBe(0.7);
+    expect(() => blockMultipliers('SDXL', 1, `1:lbw=${ones(17)}`, 'LoRA "a"')).toThrow(/LoRA "a": blockWeight has 17 values; SDXL models take 12 or 20/);
+    expect(() => blockMultipliers('SD1', 1, `1:lbw=${ones(20)}`, 'x')).toThrow(FatalRunError);
+  });
+});
+
+describe('LoRA merge into ONNX initializers', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await makeTempDir();
+  });
+  afterAll(async () => removeDir(root));
+
+  it('adds m · alpha/rank · up @ down to exactly the targeted weights', async () => {
+    const model = path.join(root, 'sd15');
+    await generateTinySd15(model);
+    const lora = await generateTinyLora(path.join(root, 'a.safetensors'), { rank: 4, alpha: 2 });
+    const file = await readSafetensors(lora.file);
+    const loaded = await loadLora({ id: '1', name: 'a', file: lora.file, weight: 0.75 }, 'SD1');
+    expect([...loaded.components].sort()).toEqual(['text_encoder', 'unet']);
+    const base = await OnnxWeights.read(path.join(model, 'unet', 'model.onnx'));
+    const merged = await OnnxWeights.read(path.join(model, 'unet', 'model.onnx'));
+    mergeLorasInto(merged, 'unet', 'SD1', [loaded], 'tiny');
+    const targets = new Map(lora.targets.filter((t) => t.component === 'unet').map((t) => [t.initializer, t]));
+    expect(targets.size).toBe(20);
+    let worst = 0;
+    for (const name of base.floatNames()) {
+      const before = base.get(name);
+      const after = merged.get(name);
+      const t = targets.get(name);
+      if (!t) {
+        expect(after).toEqual(before);
+        continue;
+      }
+      const up = tensorToFloat32(file.tensors.get(`${t.key}.lora_up.weight`)!);
+      const down = tensorToFloat32(file.tensors.get(`${t.key}.lora_down.weight`)!);
+      const [out, inp] = t.shape;
+      for (let o = 0; o < out; o++) {
+        for (let i = 0; i < inp; i++) {
+          let delta = 0;
+          for (let r = 0; r < 4; r++) delta += up[o * 4 + r] * down[r * inp + i];
+          worst = Math.max(worst, Math.abs(after[o * inp + i] - (before[o * inp + i] + 0.75 * 0.5 * delta)));
+        }
+      }
+    }
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('leaves a block with lbw 0 (and everything at weight 0) byte for byte unchanged', async () => {
+    const model = path.join(root, 'sd15');
+    const lora = await generateTinyLora(path.join(root, 'b.safetensors'), {});
+    const unetFile = path.join(model, 'unet', 'model.onnx');
+    const base = await OnnxWeights.read(unetFile);
+    // 17 values: BASE, IN01, IN02, IN04, IN05, IN07, IN08, M00, OUT03 … OUT11. Zero IN01 (down_blocks.0) and OUT03 (up_blocks.1).
+    const zeroed = await OnnxWeights.read(unetFile);
+    mergeLorasInto(zeroed, 'unet', 'SD1', [await loadLora({ id: '1', name: 'b', file: lora.file, weight: 1, blockWeight: `1:lbw=${ones(17, [1, 8])}` }, 'SD1')], 'm');
+    const changed = zeroed.floatNames().filter((n) => !Buffer.from(zeroed.get(n).buffer).equals(Buffer.from(base.get(n).buffer)));
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.filter((n) => n.startsWith('down_blocks.0.') || n.startsWith('up_blocks.1.'))).toEqual([]);
+    expect(changed.some((n) => n.startsWith('down_blocks.1.'))).toBe(true);
+
+    const none = await OnnxWeights.read(unetFile);
+    mergeLorasInto(none, 'unet', 'SD1', [await loadLora({ id: '1', name: 'b', file: lora.file, weight: 1, blockWeight: `1:lbw=${ones(17, [...Array(17).keys()])}` }, 'SD1')], 'm');
+    expect(Buffer.from(none.toBytes()).equals(Buffer.from(base.toBytes()))).toBe(true);
+  });
+
+  it('merges into float16 exports and SDXL text encoders', async () => {
+    const model = path.join(root, 'xl16');
+    await generateTinySdxl(model, { float16: true });
+    const lora = await generateTinyLora(path.join(root, 'xl.safetensors'), { family: 'sdxl', base: { float16: true } });
+    const loaded = await loadLora({ id: '1', name: 'xl', file: lora.file, weight: 1 }, 'SDXL');
+    expect([...loaded.components].sort()).toEqual(['text_encoder', 'text_encoder_2', 'unet']);
+    for (const component of ['text_encoder', 'text_encoder_2', 'unet'] as const) {
+      const file = path.join(model, component, 'model.onnx');
+      const merged = await OnnxWeights.read(file);
+      mergeLorasInto(merged, component, 'SDXL', [loaded], 'xl');
+      const target = lora.targets.find((t) => t.component === component)!;
+      const again = await OnnxWeights.read(file);
+      expect(Math.max(...merged.get(target.initializer).map((v, i) => Math.abs(v - again.get(target.initializer)[i])))).toBeGreaterThan(1e-3);
+    }
+  });
+
+  it('refuses a LoRA that matches no weight of the model', async () => {
+    const file = path.join(root, 'alien.safetensors');
+    await writeSafetensors(file, {
+      'lora_unet_no_such_block_to_k.lora_down.weight': floatTensor([2, 4], new Float32Array(8)),
+      'lora_unet_no_such_block_to_k.lora_up.weight': floatTensor([4, 2], new Float32Array(8)),
+    });
+    const weights = await OnnxWeights.read(path.join(root, 'sd15', 'unet', 'model.onnx'));
+    const loaded = await loadLora({ id: '9', name: 'alien', file, weight: 1 }, 'SD1');
+    expect(() => mergeLorasInto(weights, 'unet', 'SD1', [loaded], 'tiny')).toThrow(/LoRA "alien" matches no weight of the unet of "tiny"/);
+    await expect(loadLora({ id: '9', name: 'missing', file: path.join(root, 'nope.safetensors'), weight: 1 }, 'SD1')).rejects.toThrow(/could not be read/);
+  });
+});

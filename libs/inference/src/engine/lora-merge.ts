@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { FatalRunError } from '../runner/job-runner';
+import type { ModelFamily } from './model-folder';
+import type { OnnxWeights } from './onnx-initializers';
+import { readSafetensorsFile, type SafetensorsContents } from './safetensors-file';
+
+/**
+ * LoRA merging into ONNX initializers. kohya files hold, per module `<key>`, `<key>.lora_down.weight` [r, in…],
+ * `<key>.lora_up.weight` [out, r(, 1, 1)] and `<key>.alpha`; the key is a prefix (`lora_unet_`, `lora_te_`, SDXL
+ * `lora_te1_`/`lora_te2_`) plus the module's state-dict name with dots as underscores, which is the initializer name
+ * of a name-preserving export. Merge: W += m · (alpha / r) · up @ down, with m the item's weight times the block's
+ * value of its `blockWeight`.
+ */
+
+export type LoraComponent = 'unet' | 'text_encoder' | 'text_encoder_2';
+
+export interface LoraRequest {
+  /** Catalogue id and name, for errors and cache keys. */
+  id: string;
+  name: string;
+  file: string;
+  weight: number;
+  blockWeight?: string;
+}
+
+export interface LoraModule {
+  key: string;
+  up: string;
+  down: string;
+  alpha?: string;
+}
+
+export interface LoadedLora {
+  request: LoraRequest;
+  contents: SafetensorsContents;
+  modules: LoraModule[];
+  /** Multiplier per lbw block id ('BASE', 'IN04', 'M00', 'OUT03', …). */
+  multiplier(block: string): number;
+  /** Components some module of the file targets (by key prefix). */
+  components: Set<LoraComponent>;
+}
+
+/** The block lists of the LoRA Block Weight convention (facts of the sd-webui extension): 17/26 SD1/SD2, 12/20 SDXL. */
+const BLOCKS_26 = ['BASE', ...range('IN', 12), 'M00', ...range('OUT', 12)];
+const BLOCKS_20 = ['BASE', ...range('IN', 9), 'M00', ...range('OUT', 9)];
+const BLOCK_LISTS: Record<number, { family: 'SD' | 'SDXL'; ids: string[] }> = {
+  17: { family: 'SD', ids: ['BASE', 'IN01', 'IN02', 'IN04', 'IN05', 'IN07', 'IN08', 'M00', ...range('OUT', 12).slice(3)] },
+  26: { family: 'SD', ids: BLOCKS_26 },
+  12: { family: 'SDXL', ids: ['BASE', 'IN04', 'IN05', 'IN07', 'IN08', 'M00', ...range('OUT', 6)] },
+  20: { family: 'SDXL', ids: BLOCKS_20 },
+};
+
+function range(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(2, '0')}`);
+}
+
+/** Parses `w:lbw=v1,…,vN` into the leading multiplier and the per-block values. */
+export function parseBlockWeight(text: string): { multiplier: number; values: number[] } {
+  const at = text.indexOf(':lbw=');
+  const multiplier = Number(text.slice(0, at));
+  const values = text
+    .slice(at + 5)
+    .split(',')
+    .map((v) => Number(v.trim()));
+  if (at < 0 || !Number.isFinite(multiplier) || values.some((v) => !Number.isFinite(v))) throw new FatalRunError(`blockWeight "${text}" is not "w:lbw=v1,…,vN"`);
+  return { multiplier, values };
+}
+
+/**
+ * The block multipliers of a LoRA item: weight × w × value of the block; blocks the vector does not list get 0
+ * (as the extension does). Without blockWeight every block gets the item's weight.
+ */
+export function blockMultipliers(family: ModelFamily, weight: number, blockWeight: string | undefined, label: string): (block: string) => number {
+  if (!blockWeight) return () => weight;
+  const { multiplier, values } = parseBlockWeight(blockWeight);
+  const list = BLOCK_LISTS[values.length];
+  const wanted = family === 'SDXL' ? 'SDXL' : 'SD';
+  if (!list || list.family !== wanted) {
+    throw new FatalRunError(`${label}: blockWeight has ${values.length} values; ${family} models take ${wanted === 'SDXL' ? '12 or 20' : '17 or 26'}`);
+  }
+  const byBlock = new Map(list.ids.map((id, i) => [id, values[i]]));
+  return (block) => weight * multiplier * (byBlock.get(block) ?? 0);
+}
+
+/**
+ * The lbw block of an initializer (diffusers names mapped to the original UNet's input/middle/output blocks:
+ * down_blocks.i.*.j → IN(3i+j+1), its downsampler → IN(3i+3), up_blocks.i.*.j → OUT(3i+j), its upsampler → OUT(3i+2)).
+ * Text encoders and UNet parts outside the blocks are BASE, conv_in IN00.
+ */
+export function blockOf(component: LoraComponent, initializer: string): string {
+  if (component !== 'unet') return 'BASE';
+  const two = (n: number) => String(n).padStart(2, '0');
+  let m = /^down_blocks\.(\d+)\.(?:resnets|attentions)\.(\d+)\./.exec(initializer);
+  if (m) return `IN${two(3 * Number(m[1]) + Number(m[2]) + 1)}`;
+  m = /^down_blocks\.(\d+)\.downsamplers\./.exec(initializer);
+  if (m) return `IN${two(3 * Number(m[1]) + 3)}`;
+  if (initializer.startsWith('mid_block.')) return 'M00';
+  m = /^up_blocks\.(\d+)\.(?:resnets|attentions)\.(\d+)\./.exec(initializer);
+  if (m) return `OUT${two(3 * Number(m[1]) + Number(m[2]))}`;
+  m = /^up_blocks\.(\d+)\.upsamplers\./.exec(initializer);
+  if (m) return `OUT${two(3 * Number(m[1]) + 2)}`;
+  if (initializer.startsWith('conv_in.')) return 'IN00';
+  return 'BASE';
+}
+
+export function keyPrefix(component: LoraComponent, family: ModelFamily): string {
+  if (component === 'unet') return 'lora_unet_';
+  if (component === 'text_encoder_2') return 'lora_te2_';
+  return family === 'SDXL' ? 'lora_te1_' : 'lora_te_';
+}
+
+/** kohya module key → initializer name, for the `.weight` initializers of a component. */
+export function initializerKeys(names: readonly string[], component: LoraComponent, family: ModelFamily): Map<string, string> {
+  const prefix = keyPrefix(component, family);
+  const map = new Map<string, string>();
+  for (const name of names) {
+    if (name.endsWith('.weight')) map.set(prefix + name.slice(0, -'.weight'.length).replace(/\./g, '_'), name);
+  }
+  return map;
+}
+
+const COMPONENTS: LoraComponent[] = ['unet', 'text_encoder', 'text_encoder_2'];
+
+/** Reads a LoRA file and its modules; refuses files with no kohya LoRA module. */
+export async function loadLora(request: LoraRequest, family: ModelFamily): Promise<LoadedLora> {
+  let contents: SafetensorsContents;
+  try {
+    contents = await readSafetensorsFile(request.file);
+  } catch (e) {
+    throw new FatalRunError(`LoRA "${request.name}" could not be read: ${(e as Error).message}`);
+  }
+  const modules: LoraModule[] = [];
+  const components = new Set<LoraComponent>();
+  for (const name of contents.tensors.keys()) {
+    if (!name.endsWith('.lora_down.weight')) continue;
+    const key = name.slice(0, -'.lora_down.weight'.length);
+    const up = `${key}.lora_up.weight`;
+    if (!contents.tensors.has(up)) continue;
+    modules.push({ key, up, down: name, alpha: contents.tensors.has(`${key}.alpha`) ? `${key}.alpha` : undefined });
+    for (const c of COMPONENTS) if (key.startsWith(keyPrefix(c, family))) components.add(c);
+  }
+  if (!modules.length) throw new FatalRunError(`LoRA "${request.name}" holds no kohya LoRA modules (<key>.lora_down.weight / .lora_up.weight)`);
+  return { request, contents, modules, components, multiplier: blockMultipliers(family, request.weight, request.blockWeight, `LoRA "${request.name}"`) };
+}
+
+/**
+ * Adds every module of the LoRAs that targets this component to its initializers. Modules whose multiplier is 0
+ * are skipped, so the initializers they would touch keep their exact bytes. Throws when a LoRA has modules for this
+ * component but none matches one of its weights (another architecture, or an export that renamed its weights).
+ */
+export function mergeLorasInto(weights: OnnxWeights, component: LoraComponent, family: ModelFamily, loras: readonly LoadedLora[], modelName: string): void {
+  const keys = initializerKeys(weights.names(), component, family);
+  const prefix = keyPrefix(component, family);
+  const pending = new Map<string, Float32Array>();
+  for (const lora of loras) {
+    const mine = lora.modules.filter((mod) => mod.key.startsWith(prefix));
+    if (mine.length && !mine.some((mod) => keys.has(mod.key))) {
+      throw new FatalRunError(`LoRA "${lora.request.name}" matches no weight of the ${component} of "${modelName}" (e.g. ${mine[0].key})`);
+    }
+    for (const mod of mine) {
+      const initializer = keys.get(mod.key);
+      if (!initializer) continue;
+      const m = lora.multiplier(blockOf(component, initializer));
+      if (m === 0) continue;
+      const upInfo = lora.contents.tensors.get(mod.up)!;
+      const downInfo = lora.contents.tensors.get(mod.down)!;
+      const out = upInfo.shape[0];
+      const rank = upInfo.shape[1];
+      const rest = downInfo.shape.slice(1).reduce((a, b) => a * b, 1);
+      const dims = weights.dims(initializer);
+      if (downInfo.shape[0] !== rank || dims.reduce((a, b) => a * b, 1) !== out * rest || dims[0] !== out) {
+        throw new FatalRunError(`LoRA "${lora.request.name}": ${mod.key} [${upInfo.shape}]×[${downInfo.shape}] does not fit ${initializer} [${dims}]`);
+      }
+      const alpha = mod.alpha ? lora.contents.floats(mod.alpha)[0] : rank;
+      const scale = m * (alpha / rank);
+      const up = lora.contents.floats(mod.up);
+      const down = lora.contents.floats(mod.down);
+      let w = pending.get(initializer);
+      if (!w) {
+        w = weights.get(initializer);
+        pending.set(initializer, w);
+      }
+      for (let o = 0; o < out; o++) {
+        for (let r = 0; r < rank; r++) {
+          const u = up[o * rank + r] * scale;
+          if (u === 0) continue;
+          const row = o * rest;
+          const d = r * rest;
+          for (let i = 0; i < rest; i++) w[row + i] += u * down[d + i];
+        }
+      }
+    }
+  }
+  for (const [name, values] of pending) weights.set(name, values);
+}
+
+/** Cache key part of a LoRA set: files (with size and time), weights and block weights. */
+export function loraVariantKey(loras: readonly LoadedLora[]): string {
+  const h = createHash('sha256');
+  for (const l of loras) {
+    const st = statSync(l.request.file);
+    h.update(JSON.stringify([l.request.file, st.size, st.mtimeMs, l.request.weight, l.request.blockWeight ?? '']));
+  }
+  return h.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,78 @@
+/**
+ * PNG text chunks (the "parameters" chunk A1111 writes and reads). A chunk is length (4 bytes, big endian), type,
+ * data, then the CRC-32 of type + data. Latin-1 text goes in tEXt (keyword NUL text); anything else in an
+ * uncompressed iTXt (keyword NUL 0 0 NUL NUL UTF-8 text), as PIL does when a text does not fit Latin-1.
+ */
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+let crcTable: Uint32Array | undefined;
+
+export function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function isLatin1(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+export function textChunk(keyword: string, text: string): Buffer {
+  if (!/^[\x20-\x7e\xa1-\xff]{1,79}$/.test(keyword) || keyword.startsWith(' ') || keyword.endsWith(' ')) {
+    throw new Error(`invalid PNG text keyword "${keyword}"`);
+  }
+  const latin1 = isLatin1(text);
+  const type = Buffer.from(latin1 ? 'tEXt' : 'iTXt', 'latin1');
+  const data = latin1
+    ? Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(text, 'latin1')])
+    : Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0, 0, 0, 0, 0]), Buffer.from(text, 'utf8')]);
+  const chunk = Buffer.alloc(12 + data.length);
+  chunk.writeUInt32BE(data.length, 0);
+  type.copy(chunk, 4);
+  data.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+  return chunk;
+}
+
+/** Inserts text chunks right after IHDR (before the image data, where readers look first). */
+export function insertPngText(png: Buffer, entries: Record<string, string>): Buffer {
+  if (png.length < 33 || !png.subarray(0, 8).equals(PNG_SIGNATURE) || png.toString('latin1', 12, 16) !== 'IHDR') {
+    throw new Error('not a PNG stream starting with IHDR');
+  }
+  const ihdrEnd = 8 + 12 + png.readUInt32BE(8);
+  const chunks = Object.entries(entries).map(([k, v]) => textChunk(k, v));
+  return Buffer.concat([png.subarray(0, ihdrEnd), ...chunks, png.subarray(ihdrEnd)]);
+}
+
+/** Text chunks of a PNG (tEXt and uncompressed iTXt), keyword → text. Verifies every chunk's CRC. */
+export function readPngText(png: Buffer): Record<string, string> {
+  if (!png.subarray(0, 8).equals(PNG_SIGNATURE)) throw new Error('not a PNG');
+  const out: Record<string, string> = {};
+  let at = 8;
+  while (at + 12 <= png.length) {
+    const length = png.readUInt32BE(at);
+    const type = png.toString('latin1', at + 4, at + 8);
+    const data = png.subarray(at + 8, at + 8 + length);
+    if (crc32(png.subarray(at + 4, at + 8 + length)) !== png.readUInt32BE(at + 8 + length)) throw new Error(`bad CRC in ${type} chunk`);
+    const nul = data.indexOf(0);
+    if (type === 'tEXt' && nul > 0) out[data.toString('latin1', 0, nul)] = data.toString('latin1', nul + 1);
+    if (type === 'iTXt' && nul > 0 && data[nul + 1] === 0) {
+      const langEnd = data.indexOf(0, nul + 3);
+      const keywordEnd = data.indexOf(0, langEnd + 1);
+      out[data.toString('latin1', 0, nul)] = data.toString('utf8', keywordEnd + 1);
+    }
+    if (type === 'IEND') break;
+    at += 12 + length;
+  }
+  return out;
+}
