@@ -108,7 +108,10 @@ async function main(): Promise<void> {
   const apiResult = await load(`http://127.0.0.1:${apiPort}/v1/jobs`, { authorization: `Bearer ${key.key}` }, body);
   const created = await db.prisma.job.count();
   api.kill('SIGTERM');
-  await new Promise((r) => api.once('exit', r));
+  await new Promise((r) => {
+    api.once('exit', r);
+    setTimeout(() => api.kill('SIGKILL'), 20_000).unref();
+  });
   await db.drop();
 
   const fmt = (n: number) => n.toFixed(0).padStart(7);
