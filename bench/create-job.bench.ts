@@ -14,7 +14,7 @@ import { freePort } from '../apps/api/test/api-harness';
 
 const ROOT = path.resolve(__dirname, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = 50;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
 // Child servers die with the benchmark, whatever way it ends.
 const children = new Set<ChildProcess>();
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const db = await createMigratedDatabase();
   await seedPlans(db.prisma);
   await registerDemoModel(db.prisma, '.');
-  const tenant = await db.prisma.tenant.create({ data: { name: 'bench', planId: 'enterprise', rateLimitPerSec: 1_000_000, webhookSecret: 'whsec_bench' } });
+  const tenant = await db.prisma.tenant.create({ data: { name: 'bench', planId: 'enterprise', rateLimitPerSec: 1_000_000, maxConcurrentJobs: 1_000_000, webhookSecret: 'whsec_bench' } });
   await db.prisma.$transaction((tx) => grantCredits(tx, tenant.id, 10_000_000, 'bench', 'bench'));
   const key = generateApiKey();
   await db.prisma.apiKey.create({ data: { tenantId: tenant.id, name: 'bench', prefix: key.prefix, hash: key.hash, scopes: [] } });
