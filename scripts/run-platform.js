@@ -8,7 +8,8 @@ const procs = [
 ];
 
 const children = procs.map((p) => {
-  const child = spawn(p.cmd, p.args, { cwd: p.cwd, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Each in its own process group, so that stopping it also stops what it started (npx → next-server).
+  const child = spawn(p.cmd, p.args, { cwd: p.cwd, env: process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const prefix = (line) => `[${p.name}] ${line}`;
   for (const stream of [child.stdout, child.stderr]) {
     let rest = '';
@@ -28,7 +29,14 @@ const children = procs.map((p) => {
 let stopping = false;
 function stop(code = 0) {
   stopping = true;
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  for (const c of children) {
+    if (c.exitCode !== null) continue;
+    try {
+      process.kill(-c.pid, 'SIGTERM');
+    } catch {
+      c.kill('SIGTERM');
+    }
+  }
   setTimeout(() => process.exit(code), 5000).unref();
   Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.on('exit', r))))).then(() => process.exit(code));
 }
