@@ -6,7 +6,7 @@ import pino, { Logger } from 'pino';
 import type { WorkerEnv } from '@darkroom/config';
 import { createPrismaClient, PrismaClient } from '@darkroom/db';
 import { createOnnxJobRunner, JobRunner, PlaceholderRunner } from '@darkroom/inference';
-import { createWebhookDispatcher, FairWaitQueue, RedisCancelSignal, StatusNotifier, WebhookStatusNotifier } from '@darkroom/jobs';
+import { createWebhookDispatcher, FairWaitQueue, RedisCancelSignal, StatusNotifier, tenantWeightLookup, WebhookStatusNotifier } from '@darkroom/jobs';
 import { FairQueue } from '@darkroom/queue';
 import { LocalBlobStore, UrlSigner } from '@darkroom/storage';
 import type { WebhookDispatcher } from '@darkroom/webhooks';
@@ -62,7 +62,6 @@ export class WorkerModule implements OnApplicationShutdown {
             const log = options.logger ?? pino({ level: config.LOG_LEVEL, name: 'worker' });
             const waitQueue = new FairWaitQueue(fair);
             const signer = new UrlSigner(config.URL_SIGNING_SECRET, config.PUBLIC_BASE_URL);
-            const weights = new Map<string, number>();
             return new WorkerLoop({
               prisma,
               fair,
@@ -80,13 +79,7 @@ export class WorkerModule implements OnApplicationShutdown {
               leaseTtlMs: config.LEASE_TTL_MS,
               concurrency: config.WORKER_CONCURRENCY,
               metrics,
-              weightOf: async (tenantId) => {
-                if (!weights.has(tenantId)) {
-                  const t = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { plan: true } });
-                  weights.set(tenantId, t?.plan.queueWeight ?? 1);
-                }
-                return weights.get(tenantId) as number;
-              },
+              weightOf: tenantWeightLookup(prisma),
             });
           },
         },

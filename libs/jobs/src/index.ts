@@ -11,3 +11,4 @@ export * from './maintenance';
 export * from './fair-wait-queue';
 export * from './webhook-status-notifier';
 export * from './estimate-job.use-case';
+export * from './tenant-weight';

@@ -97,11 +97,17 @@ export function toJobView(
     }
     case 'SUCCESS': {
       const outputs = [...(job.outputs ?? [])].sort((a, b) => a.stageIndex - b.stageIndex || a.index - b.index);
-      const asView = (o: OutputRecord) =>
-        signedResource(opts.signer, opts.urlTtlSec, o.id, o.storageKey, {
-          image: { format: o.format, width: o.width, height: o.height, ...(o.frames ? { frames: o.frames } : {}) },
-          seed: o.seed.toString(),
-        });
+      // Each output is signed once and listed both flat and under its stage.
+      const signed = new Map(
+        outputs.map((o) => [
+          o,
+          signedResource(opts.signer, opts.urlTtlSec, o.id, o.storageKey, {
+            image: { format: o.format, width: o.width, height: o.height, ...(o.frames ? { frames: o.frames } : {}) },
+            seed: o.seed.toString(),
+          }),
+        ]),
+      );
+      const asView = (o: OutputRecord) => signed.get(o) as ResourceImageView;
       const images = outputs.filter((o) => o.kind === 'IMAGE').map(asView);
       const videos = outputs.filter((o) => o.kind === 'VIDEO').map(asView);
       const stageIndexes = [...new Set(outputs.map((o) => o.stageIndex))];

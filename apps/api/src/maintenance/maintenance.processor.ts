@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { ApiEnv } from '@darkroom/config';
 import { expireDueCredits, grantMonthlyCredits } from '@darkroom/credits';
 import type { PrismaClient } from '@darkroom/db';
-import { MaintenanceDeps, reapExpiredLeases, reconcileWaitingJobs, StatusNotifier, WaitQueue } from '@darkroom/jobs';
+import { MaintenanceDeps, reapExpiredLeases, reconcileWaitingJobs, StatusNotifier, tenantWeightLookup, WaitQueue } from '@darkroom/jobs';
 import { requeuePendingDeliveries, WebhookDispatcher } from '@darkroom/webhooks';
 import { CONFIG, LOGGER, NOTIFIER, PRISMA, WAIT_QUEUE, WEBHOOKS } from '../platform/tokens';
 
@@ -34,19 +34,12 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     @Inject(WEBHOOKS) private readonly webhooks: WebhookDispatcher,
   ) {
     super();
-    const weights = new Map<string, number>();
     this.deps = {
       prisma,
       queue: waitQueue,
       notifier,
       log: (msg, extra) => log.info(extra, msg),
-      weightOf: async (tenantId) => {
-        if (!weights.has(tenantId)) {
-          const t = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { plan: true } });
-          weights.set(tenantId, t?.plan.queueWeight ?? 1);
-        }
-        return weights.get(tenantId) as number;
-      },
+      weightOf: tenantWeightLookup(prisma),
     };
   }
 
