@@ -26,6 +26,17 @@ function patchResultTypes(adapter: Adapter): Adapter {
     for (const field of result?.fields ?? []) field.dataTypeID = OID_REWRITE[field.dataTypeID] ?? field.dataTypeID;
     return result;
   };
+  // The adapter runs a migration script by splitting it on every ";", which breaks function bodies
+  // (prisma/migrations/*_create_job_function). Send the script whole instead: Postgres runs a multi-statement
+  // simple query as one implicit transaction.
+  const scripted = Object.getPrototypeOf(adapter) as { executeScript: (script: string) => Promise<void> };
+  scripted.executeScript = async function (this: { client: pg.Pool; onError(e: unknown): never }, script: string) {
+    try {
+      await this.client.query(script);
+    } catch (error) {
+      this.onError(error);
+    }
+  };
   patched = true;
   return adapter;
 }

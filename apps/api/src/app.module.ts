@@ -3,7 +3,7 @@ import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/co
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { ApiEnv } from '@darkroom/config';
-import type { PrismaClient } from '@darkroom/db';
+import type { PrismaClient, SqlPool } from '@darkroom/db';
 import type { StatusNotifier } from '@darkroom/jobs';
 import { TenantGuard } from './auth/tenant.guard';
 import { creditFeatures } from './billing/credit-features';
@@ -16,7 +16,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 import { platformProviders } from './platform/platform.providers';
 import { redisOptions } from './platform/redis-options';
-import { PRISMA, REDIS } from './platform/tokens';
+import { PRISMA, REDIS, SQL_POOL } from './platform/tokens';
 import { FilesController } from './resources/files.controller';
 import { ResourcesController } from './resources/resources.controller';
 import { ResourcesService } from './resources/resources.service';
@@ -33,6 +33,7 @@ export interface ApiModuleOptions {
 export class AppModule implements OnApplicationShutdown {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(SQL_POOL) private readonly sql: SqlPool,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
@@ -61,6 +62,7 @@ export class AppModule implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.prisma.$disconnect();
+    await this.sql.end();
     this.redis.disconnect();
   }
 }

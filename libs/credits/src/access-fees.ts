@@ -1,6 +1,6 @@
 import { creditsNumber, unitsOf } from './credit-units';
 import { applyLedgerChange } from './ledger';
-import type { Tx } from './ledger-types';
+import type { SqlTx, Tx } from './ledger-types';
 
 /**
  * Access-key fees (revenue share). A key can carry a fee per job: a job that uses another tenant's private
@@ -15,10 +15,12 @@ export interface AccessFee {
 }
 
 /** Records the fees a new job owes (in the job's creation transaction). */
-export async function recordAccessFees(tx: Tx, jobId: bigint, fees: AccessFee[]): Promise<void> {
+export async function recordAccessFees(tx: SqlTx, jobId: bigint, fees: AccessFee[]): Promise<void> {
   for (const fee of fees) {
     if (unitsOf(fee.credits) <= 0n) continue;
-    await tx.jobAccessFee.create({ data: { jobId, keyId: fee.keyId, ownerTenantId: fee.ownerTenantId, credits: fee.credits.toFixed(4) } });
+    await tx.$executeRaw`
+      INSERT INTO "JobAccessFee" ("jobId", "keyId", "ownerTenantId", credits)
+      VALUES (${jobId}::bigint, ${fee.keyId}::uuid, ${fee.ownerTenantId}::uuid, ${fee.credits.toFixed(4)}::numeric)`;
   }
 }
 

@@ -1,5 +1,5 @@
 import { creditsText, maxUnits, minUnits, Units, unitsOf } from './credit-units';
-import type { Tx } from './ledger-types';
+import type { SqlTx } from './ledger-types';
 
 /**
  * Expiring credits. A grant with an expiry becomes a lot; the part of the balance in no lot never expires.
@@ -19,7 +19,7 @@ interface LotRow {
   expired: string;
 }
 
-export async function createLot(tx: Tx, tenantId: string, ledgerEntryId: bigint, amount: Units, expiresAt: Date): Promise<void> {
+export async function createLot(tx: SqlTx, tenantId: string, ledgerEntryId: bigint, amount: Units, expiresAt: Date): Promise<void> {
   await tx.$executeRaw`
     INSERT INTO "CreditLot" ("tenantId", "ledgerEntryId", amount, remaining, "expiresAt")
     VALUES (${tenantId}::uuid, ${ledgerEntryId}, ${creditsText(amount)}::numeric, ${creditsText(amount)}::numeric, ${expiresAt})`;
@@ -29,7 +29,7 @@ export async function createLot(tx: Tx, tenantId: string, ledgerEntryId: bigint,
  * Writes EXPIRY rows for the tenant's lots that are due and returns the balance after them. The caller holds
  * the tenant row's lock and passes the balance it read under it.
  */
-export async function expireDueLots(tx: Tx, tenantId: string, balance: Units, asOf: Date): Promise<Units> {
+export async function expireDueLots(tx: SqlTx, tenantId: string, balance: Units, asOf: Date): Promise<Units> {
   const due = await tx.$queryRaw<LotRow[]>`
     SELECT id, remaining::text AS remaining, expired::text AS expired FROM "CreditLot"
     WHERE "tenantId" = ${tenantId}::uuid AND remaining > 0 AND "expiresAt" <= ${asOf}
@@ -52,7 +52,7 @@ export async function expireDueLots(tx: Tx, tenantId: string, balance: Units, as
 }
 
 /** Takes `amount` for ledger row `ledgerEntryId` from the lots (and the non-expiring rest), recording the uses. */
-export async function spendFromLots(tx: Tx, tenantId: string, ledgerEntryId: bigint, amount: Units, balanceBefore: Units, order: SpendOrder): Promise<void> {
+export async function spendFromLots(tx: SqlTx, tenantId: string, ledgerEntryId: bigint, amount: Units, balanceBefore: Units, order: SpendOrder): Promise<void> {
   const lots = await tx.$queryRaw<LotRow[]>`
     SELECT id, remaining::text AS remaining, expired::text AS expired FROM "CreditLot"
     WHERE "tenantId" = ${tenantId}::uuid AND remaining > 0
@@ -75,7 +75,7 @@ export async function spendFromLots(tx: Tx, tenantId: string, ledgerEntryId: big
  * Gives a refund back to the lots the reservation `reserveKey` took from: non-expiring credits first, then the
  * latest-expiring lots. Returns whether a restored lot is already past its expiry (the caller expires it).
  */
-export async function restoreToLots(tx: Tx, reserveKey: string, refund: Units, asOf: Date): Promise<boolean> {
+export async function restoreToLots(tx: SqlTx, reserveKey: string, refund: Units, asOf: Date): Promise<boolean> {
   const uses = await tx.$queryRaw<Array<{ lotId: bigint; amount: string; reserved: string; expiresAt: Date }>>`
     SELECT u."lotId", u.amount::text AS amount, (-e.amount)::text AS reserved, l."expiresAt"
     FROM "LedgerEntry" e

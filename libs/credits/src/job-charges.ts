@@ -1,6 +1,6 @@
 import { lockFeeOwners, payAccessFees } from './access-fees';
 import { applyLedgerChange, LedgerResult, reserveKey } from './ledger';
-import type { Tx } from './ledger-types';
+import type { SqlTx, Tx } from './ledger-types';
 
 /**
  * A job's credits: reserved when it is created, then exactly one of settle (SUCCESS), refund (FAILED, CANCELED)
@@ -8,7 +8,7 @@ import type { Tx } from './ledger-types';
  */
 
 /** Takes a job's price (with its access-key fees) from the balance when the job is created. */
-export function reserveForJob(tx: Tx, tenantId: string, jobId: bigint, credits: number): Promise<LedgerResult> {
+export function reserveForJob(tx: SqlTx, tenantId: string, jobId: bigint, credits: number): Promise<LedgerResult> {
   return applyLedgerChange(tx, { tenantId, jobId, kind: 'RESERVE', amount: -credits, idempotencyKey: reserveKey(jobId) });
 }
 
@@ -28,6 +28,6 @@ export async function settleForJob(tx: Tx, tenantId: string, jobId: bigint): Pro
  * Gives a reservation back (FAILED, CANCELED), or part of it (partial success). Exactly once per job whatever
  * the race: every refund of a job shares one idempotency key.
  */
-export function refundForJob(tx: Tx, tenantId: string, jobId: bigint, credits: number, reason: string): Promise<LedgerResult> {
+export function refundForJob(tx: SqlTx, tenantId: string, jobId: bigint, credits: number, reason: string): Promise<LedgerResult> {
   return applyLedgerChange(tx, { tenantId, jobId, kind: 'REFUND', amount: credits, reason, idempotencyKey: `job:${jobId}:refund` });
 }

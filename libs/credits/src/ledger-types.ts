@@ -2,6 +2,9 @@ import type { Prisma } from '@darkroom/db';
 
 export type Tx = Prisma.TransactionClient;
 
+/** What the ledger's raw-SQL functions need: a Prisma transaction, or a pg client on the hot path of job creation. */
+export type { SqlTx } from '@darkroom/db';
+
 export type LedgerKind = 'GRANT' | 'PURCHASE' | 'RESERVE' | 'SETTLE' | 'REFUND' | 'ADJUSTMENT' | 'EXPIRY' | 'REVENUE_SHARE' | 'PAYMENT_REVERSAL';
 
 export class InsufficientCreditsError extends Error {

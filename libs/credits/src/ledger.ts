@@ -1,6 +1,6 @@
 import { createLot, expireDueLots, restoreToLots, SpendOrder, spendFromLots } from './credit-lots';
 import { creditsText, Units, unitsOf } from './credit-units';
-import { InsufficientCreditsError, LedgerKind, Tx, UnknownTenantError } from './ledger-types';
+import { InsufficientCreditsError, LedgerKind, SqlTx, Tx, UnknownTenantError } from './ledger-types';
 
 export interface LedgerChange {
   tenantId: string;
@@ -34,7 +34,7 @@ export const reserveKey = (jobId: bigint) => `job:${jobId}:reserve`;
  * never goes negative (a debit larger than the balance throws InsufficientCreditsError and the caller's
  * transaction rolls back), each row's balanceAfter is the running sum, and expiring lots stay consistent.
  */
-export async function applyLedgerChange(tx: Tx, change: LedgerChange): Promise<LedgerResult> {
+export async function applyLedgerChange(tx: SqlTx, change: LedgerChange): Promise<LedgerResult> {
   const amount = unitsOf(change.amount);
   const now = new Date();
   const locked = await tx.$queryRaw<Array<{ balance: string; lots: boolean }>>`

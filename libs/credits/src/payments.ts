@@ -1,4 +1,4 @@
-import { TX_OPTIONS, type PrismaClient } from '@darkroom/db';
+import { TX_OPTIONS, type Prisma, type PrismaClient } from '@darkroom/db';
 import { creditsNumber, creditsText, minUnits, Units, unitsOf } from './credit-units';
 import { applyLedgerChange } from './ledger';
 import type { Tx } from './ledger-types';
@@ -12,7 +12,11 @@ import type { Tx } from './ledger-types';
  *   `checkout.session.completed` (paid) or `checkout.session.async_payment_succeeded` comes, and however often;
  * - a refund takes back the refunded share of the pack's credits (PAYMENT_REVERSAL, spending purchased credits
  *   before expiring ones); a dispute takes back all the pack's credits not taken back yet. Credits already spent
- *   cannot be taken: the balance goes to 0, and the payment is flagged with the shortfall for an admin.
+ *   cannot be taken: the balance goes to 0, and the payment is flagged with the shortfall for an admin;
+ * - a dispute that closes WON (or `warning_closed`: an inquiry that never became a chargeback) gives back exactly
+ *   what its opening took (a positive PAYMENT_REVERSAL keyed by the dispute, so once per dispute whatever the
+ *   events); LOST keeps the debit. A dispute closed before its opening event arrived is recorded, and the late
+ *   opening event then takes nothing.
  */
 export type PaymentEvent =
   | {
@@ -30,7 +34,11 @@ export type PaymentEvent =
     }
   | { kind: 'charge_refunded'; eventId: string; eventType: string; paymentIntentId: string; amount: number; amountRefunded: number }
   | { kind: 'dispute_created'; eventId: string; eventType: string; paymentIntentId: string; disputeId: string }
+  | { kind: 'dispute_closed'; eventId: string; eventType: string; paymentIntentId: string; disputeId: string; outcome: DisputeOutcome }
   | { kind: 'ignored'; eventId: string; eventType: string };
+
+/** How a dispute ended, as far as credits go: won (the merchant keeps the money) or lost (the bank took it back). */
+export type DisputeOutcome = 'won' | 'lost';
 
 export interface PaymentEventResult {
   duplicate: boolean;
@@ -75,14 +83,19 @@ async function handle(tx: Tx, event: PaymentEvent): Promise<string> {
     case 'checkout_paid':
     case 'checkout_awaiting_payment':
       return checkout(tx, event);
-    case 'charge_refunded':
-      return reverse(tx, event.paymentIntentId, event.eventId, (p) => ({
+    case 'charge_refunded': {
+      const payment = await lockPaidPayment(tx, event.paymentIntentId);
+      if (!payment) return 'no paid payment for this payment intent: ignored';
+      return reverse(tx, payment, event.eventId, (p) => ({
         target: (unitsOf(p.credits) * BigInt(Math.max(0, event.amountRefunded))) / BigInt(Math.max(1, event.amount)),
         status: event.amountRefunded >= event.amount ? 'REFUNDED' : 'PARTIALLY_REFUNDED',
         why: `refund of ${event.amountRefunded} of ${event.amount}`,
       }));
+    }
     case 'dispute_created':
-      return reverse(tx, event.paymentIntentId, event.eventId, (p) => ({ target: unitsOf(p.credits), status: 'DISPUTED', why: `dispute ${event.disputeId}` }));
+      return openDispute(tx, event);
+    case 'dispute_closed':
+      return closeDispute(tx, event);
     case 'ignored':
       return 'ignored';
   }
@@ -127,15 +140,77 @@ async function checkout(tx: Tx, event: CheckoutEvent): Promise<string> {
   return credited.applied ? `credited ${creditsText(unitsOf(payment.credits.toString()))}` : 'already credited';
 }
 
+type PaymentRow = Prisma.PaymentGetPayload<true>;
+type DisputeOpened = Extract<PaymentEvent, { kind: 'dispute_created' }>;
+type DisputeClosed = Extract<PaymentEvent, { kind: 'dispute_closed' }>;
+
+/** The paid payment of a payment intent, locked; null when there is none (unknown, or still PENDING). */
+async function lockPaidPayment(tx: Tx, paymentIntentId: string) {
+  await tx.$queryRaw`SELECT id FROM "Payment" WHERE "paymentIntentId" = ${paymentIntentId} FOR UPDATE`;
+  const payment = await tx.payment.findUnique({ where: { paymentIntentId } });
+  return payment && payment.status !== 'PENDING' ? payment : null;
+}
+
+async function openDispute(tx: Tx, event: DisputeOpened): Promise<string> {
+  const payment = await lockPaidPayment(tx, event.paymentIntentId);
+  if (!payment) return 'no paid payment for this payment intent: ignored';
+  if (payment.disputeId === event.disputeId && payment.disputeStatus !== 'OPEN') {
+    return `dispute ${event.disputeId} already closed (${payment.disputeStatus}): nothing taken`;
+  }
+  const before = unitsOf(payment.reversedCredits.toString());
+  const outcome = await reverse(tx, payment, event.eventId, () => ({ target: unitsOf(payment.credits.toString()), status: 'DISPUTED', why: `dispute ${event.disputeId}` }));
+  const after = unitsOf((await tx.payment.findUniqueOrThrow({ where: { id: payment.id }, select: { reversedCredits: true } })).reversedCredits.toString());
+  await tx.payment.update({ where: { id: payment.id }, data: { disputeId: event.disputeId, disputeStatus: 'OPEN', disputedCredits: creditsText(after - before) } });
+  return outcome;
+}
+
+async function closeDispute(tx: Tx, event: DisputeClosed): Promise<string> {
+  const payment = await lockPaidPayment(tx, event.paymentIntentId);
+  if (!payment) return 'no paid payment for this payment intent: ignored';
+  const status = event.outcome === 'won' ? 'WON' : 'LOST';
+  if (payment.disputeId !== event.disputeId) {
+    // Closed before its opening event arrived: nothing was taken, and the late opening will take nothing.
+    await tx.payment.update({ where: { id: payment.id }, data: { disputeId: event.disputeId, disputeStatus: status, disputedCredits: '0' } });
+    return `dispute ${event.disputeId} closed (${event.outcome}) before it was opened here: nothing to do`;
+  }
+  if (payment.disputeStatus !== 'OPEN') return `dispute ${event.disputeId} already closed (${payment.disputeStatus})`;
+  if (status === 'LOST') {
+    await tx.payment.update({ where: { id: payment.id }, data: { disputeStatus: 'LOST', flagged: true, flagReason: `dispute ${event.disputeId} lost` } });
+    return `dispute ${event.disputeId} lost: the debit stays`;
+  }
+  const back = unitsOf(payment.disputedCredits.toString());
+  if (back > 0n) {
+    await applyLedgerChange(tx, {
+      tenantId: payment.tenantId,
+      kind: 'PAYMENT_REVERSAL',
+      amount: creditsNumber(back),
+      paymentRef: payment.checkoutSessionId,
+      actor: 'stripe',
+      reason: `dispute ${event.disputeId} won: credits given back`,
+      idempotencyKey: `stripe:dispute:${event.disputeId}:won`,
+    });
+  }
+  const reversed = unitsOf(payment.reversedCredits.toString()) - back;
+  const credits = unitsOf(payment.credits.toString());
+  await tx.payment.update({
+    where: { id: payment.id },
+    data: {
+      disputeStatus: 'WON',
+      reversedCredits: creditsText(reversed),
+      status: reversed <= 0n ? 'PAID' : reversed >= credits ? 'REFUNDED' : 'PARTIALLY_REFUNDED',
+      // The dispute's own flag goes; a flag for a refund shortfall stays.
+      ...(payment.flagReason.startsWith(`dispute ${event.disputeId}`) ? { flagged: false, flagReason: '' } : {}),
+    },
+  });
+  return `dispute ${event.disputeId} won: gave back ${creditsText(back)}`;
+}
+
 async function reverse(
   tx: Tx,
-  paymentIntentId: string,
+  payment: PaymentRow,
   eventId: string,
   rule: (p: { credits: string }) => { target: Units; status: 'REFUNDED' | 'PARTIALLY_REFUNDED' | 'DISPUTED'; why: string },
 ): Promise<string> {
-  await tx.$queryRaw`SELECT id FROM "Payment" WHERE "paymentIntentId" = ${paymentIntentId} FOR UPDATE`;
-  const payment = await tx.payment.findUnique({ where: { paymentIntentId } });
-  if (!payment || payment.status === 'PENDING') return 'no paid payment for this payment intent: ignored';
   const { target, status, why } = rule({ credits: payment.credits.toString() });
   const owed = target - unitsOf(payment.reversedCredits.toString());
   let taken: Units = 0n;

@@ -8,8 +8,8 @@ import {
   parseCreateJobRequest,
   requestHash,
 } from '@darkroom/contracts';
-import { AccessFee, InsufficientCreditsError, PriceBook, priceBookFor, priceJob, PriceTable, recordAccessFees, reserveForJob, roundCredits, Tx } from '@darkroom/credits';
-import { nextId, PrismaClient, TX_OPTIONS } from '@darkroom/db';
+import { AccessFee, InsufficientCreditsError, PriceBook, priceBookFor, priceJob, PriceTable, recordAccessFees, reserveForJob, roundCredits } from '@darkroom/credits';
+import { nextId, Prisma, PrismaClient, SqlPool, sqlText, SqlTx, withSqlTransaction } from '@darkroom/db';
 import type { Job } from '@darkroom/db';
 import { accessKeyDenied, accessKeyProblem, describeItem, ModelResolver, ResolvedModel } from './model-resolver';
 import { Family, poolForFamily, PoolMap } from './pools';
@@ -20,6 +20,8 @@ import { AddressPolicy, checkAddress, checkWebhookUrl, WebhookAddressError } fro
 
 export interface CreateJobDeps {
   prisma: PrismaClient;
+  /** node-postgres pool for the creation transaction itself (the hot path; see libs/db sql-pool.ts). */
+  sql: SqlPool;
   queue: WaitQueue;
   models: ModelResolver;
   pools: PoolMap;
@@ -35,6 +37,8 @@ export interface CreateJobDeps {
 export interface TenantContext {
   id: string;
   queueWeight: number;
+  /** The tenant's plan as the caller last read it (prices depend on it); the creation checks it under the lock. */
+  planId?: string;
 }
 
 export interface CreateJobResult {
@@ -69,50 +73,50 @@ function jobFamily(models: ResolvedModel[]): Family {
   return family;
 }
 
-const isUniqueViolation = (e: unknown) => (e as { code?: string })?.code === 'P2002';
-
 interface LockedTenant {
   planId: string;
   maxConcurrentJobs: number;
   balance: number;
-  /** Unfinished jobs (CREATED, PENDING, WAITING, RUNNING): what counts against maxConcurrentJobs. */
+  /** Unfinished jobs (CREATED, PENDING, WAITING, RUNNING), counted up to the limit: what counts against it. */
   active: number;
   /** A job with this requestId that a concurrent create committed while this one waited for the lock. */
-  racedJobId: bigint | null;
+  requestIdTaken: boolean;
 }
 
 /**
  * Locks the tenant's row for the rest of the creation transaction (the ledger locks it anyway), so that the
  * count of unfinished jobs and the insert are one atomic step per tenant: concurrent creates cannot overshoot
- * the limit. Statements after the lock see every create that committed before it was granted. Returns the plan,
- * the limit in force (the tenant's override, else the plan's), the balance and the unfinished jobs.
+ * the limit. The count is a second statement on purpose: a statement's snapshot is taken before it waits for
+ * the lock, so only statements after the lock see every create that committed before it was granted. The
+ * count stops at the limit, so its cost does not grow with a long backlog of a tenant with a low limit.
  */
-async function lockTenant(tx: Tx, tenantId: string, requestId: string): Promise<LockedTenant> {
+async function lockTenant(tx: SqlTx, tenantId: string, requestId: string): Promise<LockedTenant> {
   const locked = await tx.$queryRaw<Array<{ planId: string; max: number; balance: string }>>`
     SELECT t."planId", COALESCE(t."maxConcurrentJobs", p."maxConcurrentJobs") AS max, t.balance::text AS balance
     FROM "Tenant" t JOIN "Plan" p ON p.id = t."planId" WHERE t.id = ${tenantId}::uuid FOR UPDATE OF t`;
   if (!locked.length) throw DomainError.unauthenticated('unknown tenant');
-  const state = await tx.$queryRaw<Array<{ active: bigint; raced: bigint | null }>>`
-    SELECT (SELECT count(*) FROM "Job" WHERE "tenantId" = ${tenantId}::uuid
-              AND status IN ('CREATED', 'PENDING', 'WAITING', 'RUNNING')) AS active,
-           (SELECT id FROM "Job" WHERE "tenantId" = ${tenantId}::uuid AND "requestId" = ${requestId}) AS raced`;
+  const state = await tx.$queryRaw<Array<{ active: bigint; taken: boolean }>>`
+    SELECT (SELECT count(*) FROM (
+              SELECT 1 FROM "Job" WHERE "tenantId" = ${tenantId}::uuid AND status IN ('CREATED', 'PENDING', 'WAITING', 'RUNNING')
+              LIMIT ${locked[0].max}::int) unfinished) AS active,
+           EXISTS (SELECT 1 FROM "Job" WHERE "tenantId" = ${tenantId}::uuid AND "requestId" = ${requestId}) AS taken`;
   return {
     planId: locked[0].planId,
     maxConcurrentJobs: locked[0].max,
     balance: Number(locked[0].balance),
     active: Number(state[0].active),
-    racedJobId: state[0].raced,
+    requestIdTaken: state[0].taken,
   };
 }
 
-function assertBelowConcurrencyLimit(tenant: LockedTenant): void {
+function assertBelowConcurrencyLimit(tenant: { active: number; maxConcurrentJobs: number }): void {
   if (tenant.active < tenant.maxConcurrentJobs) return;
   const message = `${tenant.active} jobs of this tenant are waiting or running; its plan allows ${tenant.maxConcurrentJobs} at once`;
   throw new DomainError(GrpcCode.RESOURCE_EXHAUSTED, message, [{ field: '', rule: 'max_concurrent_jobs', message }]);
 }
 
 /** Counts one use of each access key the job uses, checking again (atomically) that each is still usable. */
-async function countAccessKeyUses(tx: Tx, resolved: ResolvedModel[]): Promise<void> {
+async function countAccessKeyUses(tx: SqlTx, prisma: PrismaClient, resolved: ResolvedModel[]): Promise<void> {
   for (const keyId of new Set(resolved.map((m) => m.accessKeyId).filter((k): k is string => !!k))) {
     const counted = await tx.$executeRaw`
       UPDATE "ModelAccessKey" SET "usageCount" = "usageCount" + 1, "lastUsedAt" = now()
@@ -121,7 +125,7 @@ async function countAccessKeyUses(tx: Tx, resolved: ResolvedModel[]): Promise<vo
     if (counted === 1) continue;
     // Revoked, expired or used up since the check: say which, naming the first item it was sent for.
     const item = resolved.find((m) => m.accessKeyId === keyId) as ResolvedModel;
-    const key = await tx.modelAccessKey.findUnique({ where: { id: keyId } });
+    const key = await prisma.modelAccessKey.findUnique({ where: { id: keyId } });
     throw accessKeyDenied(item.field, describeItem(item.kind, item), (key && accessKeyProblem(key)) || 'revoked');
   }
 }
@@ -136,9 +140,13 @@ function accessFees(resolved: ResolvedModel[]): AccessFee[] {
 }
 
 /**
- * POST /v1/jobs: validate → resolve models and check access (keys) → one transaction (lock the tenant, check its
- * concurrency limit, price with the table in force and its plan, count access-key uses, insert the job, reserve
- * its credits and access fees) → enqueue. Idempotent per (tenant, requestId).
+ * POST /v1/jobs: validate → resolve models and check access (keys) → price with the table in force and the
+ * tenant's plan → under the tenant's lock: requestId, concurrency limit, balance, insert the job, reserve its
+ * credits (and access fees) → enqueue. Idempotent per (tenant, requestId).
+ *
+ * Most creates take one database round trip (`darkroom_create_job`, see its migration); creates that use access
+ * keys, tenants holding expiring credit lots, and a plan that changed since the caller read it take the general
+ * transaction below, which runs the ledger's full rules. Both run on plain pg (libs/db sql-pool.ts).
  */
 export async function createJob(deps: CreateJobDeps, tenant: TenantContext, body: unknown): Promise<CreateJobResult> {
   const parsed = parseCreateJobRequest(body);
@@ -148,72 +156,152 @@ export async function createJob(deps: CreateJobDeps, tenant: TenantContext, body
 
   if (req.notifyUrl) assertNotifyUrl(req.notifyUrl, deps.webhookPolicy);
 
-  const existing = await deps.prisma.job.findUnique({ where: { tenantId_requestId: { tenantId: tenant.id, requestId: req.requestId } } });
-  if (existing) return sameRequestOrConflict(existing, hash);
-
   const resolved = await deps.models.resolve(tenant.id, collectModelRefs(req));
   const family = jobFamily(resolved);
   const sizeIssues = diffusionObjects(req).flatMap((d) => checkDiffusionSize(family, d.width, d.height, d.path));
   if (sizeIssues.length) throw DomainError.invalid(sizeIssues);
   await assertResourcesUsable(deps.prisma, tenant.id, req);
-  const pool = poolForFamily(deps.pools, family);
   const table = deps.priceTable ?? (await (deps.prices ?? priceBookFor(deps.prisma)).current());
-  const fees = accessFees(resolved);
-  const checkpoint = resolved.find((m) => m.kind === 'checkpoint');
+  const draft: JobDraft = {
+    id: nextId(),
+    tenantId: tenant.id,
+    req,
+    hash,
+    pool: poolForFamily(deps.pools, family),
+    resolved,
+    fees: accessFees(resolved),
+    price: (planId) => priceJob(req.stages, table, planId),
+    maxAttempts: deps.maxAttempts,
+  };
 
-  const id = nextId();
-  let job: Job;
+  let outcome: Outcome | null = null;
   try {
-    const outcome = await deps.prisma.$transaction(async (tx) => {
-      const locked = await lockTenant(tx, tenant.id, req.requestId);
-      if (locked.racedJobId !== null) return { job: await tx.job.findUniqueOrThrow({ where: { id: locked.racedJobId } }), raced: true };
-      assertBelowConcurrencyLimit(locked);
-      const price = priceJob(req.stages, table, locked.planId);
-      const credits = roundCredits(price.credits + fees.reduce((sum, f) => sum + f.credits, 0));
-      // Refused early (the reservation below checks again, exactly, with any expiring credits).
-      if (credits > locked.balance) throw new InsufficientCreditsError(credits.toFixed(4), locked.balance.toFixed(4));
-      await countAccessKeyUses(tx, resolved);
-      const row = await tx.job.create({
-        data: {
-          id,
-          tenantId: tenant.id,
-          requestId: req.requestId,
-          requestHash: hash,
-          request: req as object,
-          status: 'WAITING',
-          pool,
-          modelIds: resolved.map((m) => m.id.toString()),
-          credits: credits.toFixed(4),
-          priceVersion: price.version,
-          notifyUrl: req.notifyUrl ?? null,
-          maxAttempts: deps.maxAttempts,
-        },
-      });
-      await reserveForJob(tx, tenant.id, id, Number(row.credits));
-      await recordAccessFees(tx, id, fees);
-      return { job: row, raced: false };
-    }, TX_OPTIONS);
-    if (outcome.raced) return sameRequestOrConflict(outcome.job, hash);
-    job = outcome.job;
+    if (tenant.planId && !resolved.some((m) => m.accessKeyId)) outcome = await createInOneStatement(deps.sql, draft, tenant.planId);
+    outcome ??= await createInTransaction(deps, draft);
   } catch (e) {
-    if (e instanceof InsufficientCreditsError) {
-      throw new DomainError(GrpcCode.RESOURCE_EXHAUSTED, e.message, [{ field: '', rule: 'insufficient_credits', message: e.message }]);
-    }
-    if (isUniqueViolation(e)) {
-      // Another request with the same requestId won the race: answer its job (or the conflict).
-      const winner = await deps.prisma.job.findUnique({ where: { tenantId_requestId: { tenantId: tenant.id, requestId: req.requestId } } });
-      if (winner) return sameRequestOrConflict(winner, hash);
-    }
+    if (e instanceof InsufficientCreditsError) throw insufficientCredits(e.message);
     throw e;
   }
+  if (outcome.kind === 'taken') {
+    // The requestId was used before (a repeat, or a concurrent create that won): answer its job or the conflict.
+    const earlier = await deps.prisma.job.findUnique({ where: { tenantId_requestId: { tenantId: tenant.id, requestId: req.requestId } } });
+    if (earlier) return sameRequestOrConflict(earlier, hash);
+    throw new DomainError(GrpcCode.UNAVAILABLE, 'a concurrent request with the same requestId did not finish; retry', []);
+  }
 
+  const job = outcome.job;
+  const checkpoint = resolved.find((m) => m.kind === 'checkpoint');
   try {
-    await deps.queue.enqueue({ pool, jobId: id.toString(), tenantId: tenant.id, weight: tenant.queueWeight, modelKey: checkpoint?.id.toString() });
+    await deps.queue.enqueue({ pool: job.pool, jobId: job.id.toString(), tenantId: tenant.id, weight: tenant.queueWeight, modelKey: checkpoint?.id.toString() });
   } catch (e) {
     // The job is safe in Postgres as WAITING; the reconciler puts it in the queue once Redis answers again.
-    deps.log?.('enqueue failed; the reconciler will retry', { jobId: id.toString(), error: (e as Error).message });
+    deps.log?.('enqueue failed; the reconciler will retry', { jobId: job.id.toString(), error: (e as Error).message });
   }
   return { job, created: true };
+}
+
+/** What a create knows before it takes the tenant's lock. */
+interface JobDraft {
+  id: bigint;
+  tenantId: string;
+  req: CreateJobRequest;
+  hash: string;
+  pool: string;
+  resolved: ResolvedModel[];
+  fees: AccessFee[];
+  price(planId: string): { credits: number; version: string };
+  maxAttempts: number;
+}
+
+type Outcome = { kind: 'created'; job: Job } | { kind: 'taken' };
+
+const insufficientCredits = (message: string) =>
+  new DomainError(GrpcCode.RESOURCE_EXHAUSTED, message, [{ field: '', rule: 'insufficient_credits', message }]);
+
+function chargeOf(draft: JobDraft, planId: string): { credits: number; version: string } {
+  const price = draft.price(planId);
+  return { credits: roundCredits(price.credits + draft.fees.reduce((sum, f) => sum + f.credits, 0)), version: price.version };
+}
+
+/** The common create in one statement (`darkroom_create_job`); null when it needs the general transaction. */
+async function createInOneStatement(sql: SqlPool, draft: JobDraft, planId: string): Promise<Outcome | null> {
+  const charge = chargeOf(draft, planId);
+  const row = newJobRow(draft, charge);
+  const q = sqlText`
+    SELECT outcome, active, max_jobs AS max, balance FROM darkroom_create_job(
+      ${row.id}::bigint, ${row.tenantId}::uuid, ${planId}, ${row.requestId}, ${row.requestHash}, ${JSON.stringify(row.request)}::jsonb,
+      ${row.pool}, ${row.modelIds}::text[], ${charge.credits.toFixed(4)}::numeric, ${row.priceVersion}, ${row.notifyUrl},
+      ${row.maxAttempts}::int, ${row.createdAt}::timestamp)`;
+  const [result] = (await sql.query<{ outcome: string; active: number; max: number; balance: string | null }>(q.text, q.values)).rows;
+  switch (result.outcome) {
+    case 'created':
+      return { kind: 'created', job: row };
+    case 'request_id_taken':
+      return { kind: 'taken' };
+    case 'concurrency_limit':
+      assertBelowConcurrencyLimit({ active: result.active, maxConcurrentJobs: result.max });
+      return null;
+    case 'insufficient_credits':
+      throw new InsufficientCreditsError(charge.credits.toFixed(4), Number(result.balance).toFixed(4));
+    case 'unknown_tenant':
+      throw DomainError.unauthenticated('unknown tenant');
+    default:
+      return null;
+  }
+}
+
+/** The general create: one pg transaction running the ledger's full rules (expiring lots, access-key fees). */
+function createInTransaction(deps: CreateJobDeps, draft: JobDraft): Promise<Outcome> {
+  return withSqlTransaction(deps.sql, async (tx) => {
+    const locked = await lockTenant(tx, draft.tenantId, draft.req.requestId);
+    if (locked.requestIdTaken) return { kind: 'taken' as const };
+    assertBelowConcurrencyLimit(locked);
+    const charge = chargeOf(draft, locked.planId);
+    // Refused early (the reservation below checks again, exactly, with any expiring credits).
+    if (charge.credits > locked.balance) throw new InsufficientCreditsError(charge.credits.toFixed(4), locked.balance.toFixed(4));
+    await countAccessKeyUses(tx, deps.prisma, draft.resolved);
+    const row = newJobRow(draft, charge);
+    await tx.$executeRaw`
+      INSERT INTO "Job" (id, "tenantId", "requestId", "requestHash", request, status, pool, "modelIds", credits, "priceVersion",
+                         "notifyUrl", "maxAttempts", "createdAt", "updatedAt")
+      VALUES (${row.id}::bigint, ${row.tenantId}::uuid, ${row.requestId}, ${row.requestHash}, ${JSON.stringify(row.request)}::jsonb,
+              'WAITING'::"JobStatus", ${row.pool}, ${row.modelIds}::text[], ${charge.credits.toFixed(4)}::numeric, ${row.priceVersion},
+              ${row.notifyUrl}, ${row.maxAttempts}::int, ${row.createdAt}::timestamp, ${row.updatedAt}::timestamp)`;
+    await reserveForJob(tx, draft.tenantId, draft.id, charge.credits);
+    await recordAccessFees(tx, draft.id, draft.fees);
+    return { kind: 'created' as const, job: row };
+  });
+}
+
+/** The job row as the creation writes it (the same shape Prisma reads back). */
+function newJobRow(draft: JobDraft, charge: { credits: number; version: string }): Job {
+  const now = new Date();
+  return {
+    id: draft.id,
+    tenantId: draft.tenantId,
+    requestId: draft.req.requestId,
+    requestHash: draft.hash,
+    request: draft.req as unknown as Prisma.JsonValue,
+    status: 'WAITING',
+    pool: draft.pool,
+    modelIds: draft.resolved.map((m) => m.id.toString()),
+    credits: new Prisma.Decimal(charge.credits.toFixed(4)),
+    priceVersion: charge.version,
+    notifyUrl: draft.req.notifyUrl ?? null,
+    attempts: 0,
+    maxAttempts: draft.maxAttempts,
+    leaseToken: null,
+    leaseWorker: null,
+    leaseExpiresAt: null,
+    cancelRequested: false,
+    progress: null,
+    failureCode: null,
+    failureReason: null,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    finishedAt: null,
+  };
 }
 
 /** Refuses notifyUrls that can never be delivered: bad scheme, credentials, ports, literal private addresses. */

@@ -66,20 +66,30 @@ export async function completeJob(prisma: PrismaClient, lease: Lease, outputs: N
  * RUNNING → SUCCESS when only `succeeded` of the `requested` images were made: the outputs are stored, the
  * reservation is settled and the share of the missing images refunded (partialRefundCredits: the price's
  * share, access fees kept), all in one transaction and each at most once. None made is a failure (FATAL_ERROR,
- * full refund); all made is completeJob. false = lease lost (canceled meanwhile: the cancel refunded it all).
+ * full refund); all made is completeJob. `why` (what went wrong with the missing images) is kept as the job's
+ * failureReason, or is the failure's reason. false = lease lost (canceled meanwhile: the cancel refunded it all).
  */
 export async function completeJobPartially(
   prisma: PrismaClient,
   lease: Lease,
   outputs: NewOutput[],
   images: { requested: number; succeeded: number },
+  why?: string,
 ): Promise<boolean> {
-  if (images.succeeded <= 0) return failJob(prisma, lease, 'FATAL_ERROR', `none of the ${images.requested} images could be made`);
+  const missing = `${images.requested - Math.max(0, images.succeeded)} of ${images.requested} images could not be made`;
+  if (images.succeeded <= 0) return failJob(prisma, lease, 'FATAL_ERROR', why ? `none of the ${images.requested} images could be made: ${why}` : `none of the ${images.requested} images could be made`);
   if (images.succeeded >= images.requested) return completeJob(prisma, lease, outputs);
   return prisma.$transaction(async (tx) => {
     const n = await tx.job.updateMany({
       where: { id: lease.job.id, leaseToken: lease.token, status: 'RUNNING' },
-      data: { status: 'SUCCESS', finishedAt: new Date(), leaseToken: null, leaseExpiresAt: null, progress: Prisma.DbNull },
+      data: {
+        status: 'SUCCESS',
+        finishedAt: new Date(),
+        leaseToken: null,
+        leaseExpiresAt: null,
+        progress: Prisma.DbNull,
+        failureReason: (why ? `${missing}: ${why}` : missing).slice(0, 2000),
+      },
     });
     if (n.count !== 1) return false;
     await tx.jobOutput.createMany({

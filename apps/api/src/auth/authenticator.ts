@@ -81,6 +81,7 @@ export class Authenticator {
             tenant: {
               tenantId: row.tenantId,
               queueWeight: row.tenant.plan.queueWeight,
+              planId: row.tenant.planId,
               rateLimitPerSec: row.tenant.rateLimitPerSec ?? row.tenant.plan.rateLimitPerSec,
               method: 'api_key',
               credentialId: row.id,
@@ -113,6 +114,7 @@ export class Authenticator {
               tenant: {
                 tenantId: row.tenantId,
                 queueWeight: row.tenant.plan.queueWeight,
+                planId: row.tenant.planId,
                 rateLimitPerSec: row.tenant.rateLimitPerSec ?? row.tenant.plan.rateLimitPerSec,
                 method: 'rsa',
                 credentialId: row.id,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { ApiEnv } from '@darkroom/config';
-import type { PrismaClient } from '@darkroom/db';
+import type { PrismaClient, SqlPool } from '@darkroom/db';
 import {
   CancelSignal,
   cancelJob,
@@ -17,7 +17,7 @@ import {
 import type { UrlSigner } from '@darkroom/storage';
 import type { AuthenticatedTenant } from '../auth/tenant-context';
 import { ApiMetrics } from '../metrics/api-metrics';
-import { CANCEL_SIGNAL, CONFIG, LOGGER, NOTIFIER, PRISMA, URL_SIGNER, WAIT_QUEUE } from '../platform/tokens';
+import { CANCEL_SIGNAL, CONFIG, LOGGER, NOTIFIER, PRISMA, SQL_POOL, URL_SIGNER, WAIT_QUEUE } from '../platform/tokens';
 
 /** Glue between the /v1/jobs routes and the job lifecycle of @darkroom/jobs. */
 @Injectable()
@@ -27,6 +27,7 @@ export class JobsService {
   constructor(
     @Inject(CONFIG) private readonly config: ApiEnv,
     @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(SQL_POOL) private readonly sql: SqlPool,
     @Inject(WAIT_QUEUE) private readonly queue: WaitQueue,
     @Inject(URL_SIGNER) private readonly signer: UrlSigner,
     @Inject(NOTIFIER) private readonly notifier: StatusNotifier,
@@ -41,6 +42,7 @@ export class JobsService {
     const { job, created } = await createJob(
       {
         prisma: this.prisma,
+        sql: this.sql,
         queue: this.queue,
         models: this.models,
         pools: this.config.POOLS,
@@ -48,7 +50,7 @@ export class JobsService {
         webhookPolicy: { allowLoopback: this.config.WEBHOOK_ALLOW_LOOPBACK, allowPrivate: this.config.WEBHOOK_ALLOW_PRIVATE },
         log: (msg, extra) => this.log.warn(extra, msg),
       },
-      { id: tenant.tenantId, queueWeight: tenant.queueWeight },
+      { id: tenant.tenantId, queueWeight: tenant.queueWeight, planId: tenant.planId },
       body,
     );
     if (created) this.metrics.jobsCreated.inc({ pool: job.pool });

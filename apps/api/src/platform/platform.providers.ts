@@ -2,7 +2,7 @@ import type { Provider } from '@nestjs/common';
 import Redis from 'ioredis';
 import pino, { Logger } from 'pino';
 import type { ApiEnv } from '@darkroom/config';
-import { createPrismaClient, PrismaClient } from '@darkroom/db';
+import { createPrismaClient, createSqlPool, PrismaClient } from '@darkroom/db';
 import { createWebhookDispatcher, FairWaitQueue, RedisCancelSignal, StatusNotifier, WaitQueue, WebhookStatusNotifier } from '@darkroom/jobs';
 import type { WebhookDispatcher } from '@darkroom/webhooks';
 import { FairQueue } from '@darkroom/queue';
@@ -10,7 +10,7 @@ import { LocalBlobStore, UrlSigner } from '@darkroom/storage';
 import { Authenticator } from '../auth/authenticator';
 import { TenantRateLimiter } from '../auth/rate-limiter';
 import { ApiMetrics } from '../metrics/api-metrics';
-import { BLOB_STORE, CANCEL_SIGNAL, CONFIG, LOGGER, NOTIFIER, PRISMA, REDIS, URL_SIGNER, WAIT_QUEUE, WEBHOOKS } from './tokens';
+import { BLOB_STORE, CANCEL_SIGNAL, CONFIG, LOGGER, NOTIFIER, PRISMA, REDIS, SQL_POOL, URL_SIGNER, WAIT_QUEUE, WEBHOOKS } from './tokens';
 import { WebhookDeliveryLifecycle } from './webhook-delivery.lifecycle';
 
 /** Everything with I/O that the API's services get injected. Built once from the validated config. */
@@ -19,6 +19,7 @@ export function platformProviders(config: ApiEnv, overrides: { notifier?: Status
     { provide: CONFIG, useValue: config },
     { provide: LOGGER, useValue: overrides.logger ?? pino({ level: config.LOG_LEVEL, name: 'api' }) },
     { provide: PRISMA, useFactory: () => createPrismaClient(config.DATABASE_URL, 20) },
+    { provide: SQL_POOL, useFactory: () => createSqlPool(config.DATABASE_URL, 10) },
     { provide: REDIS, useFactory: () => new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true }) },
     {
       provide: WAIT_QUEUE,
