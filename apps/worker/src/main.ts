@@ -6,6 +6,7 @@ import { startWorkerHealthServer } from './worker-health.server';
 import { WorkerLoop } from './worker-loop';
 import { WorkerMetrics } from './worker-metrics';
 import { WorkerModule } from './worker.module';
+import { WorkerPresenceReporter } from './worker-presence';
 
 async function main(): Promise<void> {
   let config;
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   const loop = app.get(WorkerLoop);
   loop.start();
+  app.get(WorkerPresenceReporter).start();
   if (config.WORKER_HEALTH_PORT) {
     const server = startWorkerHealthServer(config.WORKER_HEALTH_PORT, app.get(WorkerMetrics), () => loop.isTakingJobs);
     process.once('SIGTERM', () => server.close());

@@ -7,6 +7,7 @@ import {
   CancelSignal,
   claimJob,
   completeJob,
+  completeJobPartially,
   failJob,
   heartbeat,
   JobProgress,
@@ -18,6 +19,7 @@ import {
 } from '@darkroom/jobs';
 import type { FairQueue } from '@darkroom/queue';
 import type { BlobStore } from '@darkroom/storage';
+import { ImageFailures } from './image-failures';
 import type { WorkerMetrics } from './worker-metrics';
 
 export interface WorkerLoopDeps {
@@ -74,6 +76,11 @@ export class WorkerLoop {
 
   get activeJobs(): string[] {
     return [...this.running];
+  }
+
+  /** Model keys the engine holds loaded (reported on the admin's workers page). */
+  heldModels(): string[] {
+    return this.deps.runner.heldModels();
   }
 
   /** Taking jobs (false once a shutdown began). */
@@ -142,14 +149,21 @@ export class WorkerLoop {
     };
 
     try {
+      const request = job.request as unknown as CreateJobRequest;
+      const images = ImageFailures.of(request);
       const outputs = await this.deps.runner.run(
-        { jobId, request: job.request as unknown as CreateJobRequest, models: await this.models(job.modelIds), loadResource: (id) => this.loadResource(job.tenantId, id) },
-        { onProgress, isCancelled: async () => lost || this.aborting || (await this.deps.cancel.isCancelRequested(jobId)) },
+        { jobId, request, models: await this.models(job.modelIds), loadResource: (id) => this.loadResource(job.tenantId, id) },
+        { onProgress, isCancelled: async () => lost || this.aborting || (await this.deps.cancel.isCancelRequested(jobId)), onImageFailed: images.report },
       );
-      const stored = await this.store(job.tenantId, jobId, outputs);
-      if (await completeJob(this.deps.prisma, lease, stored)) {
-        outcome = 'success';
-        log.info({ outputs: stored.length }, 'job succeeded');
+      const stored = await this.store(job.tenantId, jobId, images.keepMade(outputs));
+      // Some images failed: SUCCESS with the others and the missing share refunded (FAILED when none was made).
+      const finished = images.any
+        ? await completeJobPartially(this.deps.prisma, lease, stored, { requested: images.requested, succeeded: images.succeeded }, images.describe())
+        : await completeJob(this.deps.prisma, lease, stored);
+      if (finished) {
+        outcome = !images.any ? 'success' : images.succeeded > 0 ? 'partial' : 'failed';
+        if (images.any) log.warn({ outputs: stored.length, failed: images.describe() }, images.succeeded > 0 ? 'job partly succeeded' : 'job failed: no image made');
+        else log.info({ outputs: stored.length }, 'job succeeded');
         await this.deps.notifier.jobStatusChanged(job);
       } else {
         log.warn('finished, but the job was canceled or the lease lost meanwhile: outputs discarded');

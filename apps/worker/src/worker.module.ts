@@ -12,6 +12,7 @@ import { LocalBlobStore, UrlSigner } from '@darkroom/storage';
 import type { WebhookDispatcher } from '@darkroom/webhooks';
 import { WorkerLoop } from './worker-loop';
 import { WorkerMetrics } from './worker-metrics';
+import { WorkerPresenceReporter } from './worker-presence';
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
 const PRISMA = Symbol('PRISMA');
@@ -40,6 +41,7 @@ export class WorkerModule implements OnApplicationShutdown {
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(WEBHOOKS) private readonly webhooks: WebhookDispatcher,
+    @Inject(WorkerPresenceReporter) private readonly presence: WorkerPresenceReporter,
   ) {}
 
   static forRoot(options: WorkerModuleOptions): DynamicModule {
@@ -83,6 +85,21 @@ export class WorkerModule implements OnApplicationShutdown {
             });
           },
         },
+        {
+          provide: WorkerPresenceReporter,
+          inject: [REDIS, WorkerLoop],
+          useFactory: (redis: Redis, loop: WorkerLoop) =>
+            new WorkerPresenceReporter({
+              redis,
+              prefix: config.REDIS_PREFIX,
+              source: loop,
+              pool: config.WORKER_POOL,
+              workerId,
+              runner: config.ENGINE,
+              concurrency: config.WORKER_CONCURRENCY,
+              log: options.logger ?? pino({ level: config.LOG_LEVEL, name: 'worker' }),
+            }),
+        },
       ],
     };
   }
@@ -90,6 +107,7 @@ export class WorkerModule implements OnApplicationShutdown {
   /** SIGTERM: stop taking jobs, finish or release the current ones, then close connections. */
   async onApplicationShutdown(): Promise<void> {
     await this.loop.stop(this.config.SHUTDOWN_GRACE_MS);
+    await this.presence.stop();
     await this.webhooks.close();
     await this.prisma.$disconnect();
     this.redis.disconnect();

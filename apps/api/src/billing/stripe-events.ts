@@ -1,6 +1,12 @@
 import type Stripe from 'stripe';
 import type { CreditPack } from '@darkroom/config';
-import type { PaymentEvent } from '@darkroom/credits';
+import type { DisputeOutcome, PaymentEvent } from '@darkroom/credits';
+
+/**
+ * A closed dispute's status, for credits: `won`, and `warning_closed` (an inquiry that never became a chargeback:
+ * the money stayed), give the credits back; `lost` keeps the debit. Other statuses are not final.
+ */
+const DISPUTE_OUTCOMES: Record<string, DisputeOutcome | undefined> = { won: 'won', warning_closed: 'won', lost: 'lost' };
 
 const idOf = (ref: string | { id: string } | null | undefined) => (typeof ref === 'string' ? ref : ref?.id ?? null);
 
@@ -40,6 +46,13 @@ export function toPaymentEvent(event: Stripe.Event, packs: Record<string, Credit
       const paymentIntentId = idOf(d.payment_intent);
       if (!paymentIntentId) return { ...base, kind: 'ignored' };
       return { ...base, kind: 'dispute_created', paymentIntentId, disputeId: d.id };
+    }
+    case 'charge.dispute.closed': {
+      const d = event.data.object;
+      const paymentIntentId = idOf(d.payment_intent);
+      const outcome = DISPUTE_OUTCOMES[d.status];
+      if (!paymentIntentId || !outcome) return { ...base, kind: 'ignored' };
+      return { ...base, kind: 'dispute_closed', paymentIntentId, disputeId: d.id, outcome };
     }
     default:
       return { ...base, kind: 'ignored' };

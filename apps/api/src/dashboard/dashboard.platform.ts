@@ -3,13 +3,17 @@ import { ModuleRef } from '@nestjs/core';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { ApiEnv } from '@darkroom/config';
-import type { PrismaClient } from '@darkroom/db';
+import type { PrismaClient, SqlPool } from '@darkroom/db';
 import type { CancelSignal, FairWaitQueue, StatusNotifier } from '@darkroom/jobs';
-import type { UrlSigner } from '@darkroom/storage';
+import type { PriceBook } from '@darkroom/credits';
+import type { BlobStore, UrlSigner } from '@darkroom/storage';
+import type { WebhookDispatcher } from '@darkroom/webhooks';
+import { BillingService } from '../billing/billing.service';
+import { PRICE_BOOK } from '../billing/billing.tokens';
 import { Authenticator } from '../auth/authenticator';
 import { TenantRateLimiter } from '../auth/rate-limiter';
 import { ApiMetrics } from '../metrics/api-metrics';
-import { CANCEL_SIGNAL, CONFIG, LOGGER, NOTIFIER, PRISMA, REDIS, URL_SIGNER, WAIT_QUEUE } from '../platform/tokens';
+import { BLOB_STORE, CANCEL_SIGNAL, CONFIG, LOGGER, NOTIFIER, PRISMA, REDIS, SQL_POOL, URL_SIGNER, WAIT_QUEUE, WEBHOOKS } from '../platform/tokens';
 import { sessionKey } from './session/session-token';
 
 /**
@@ -21,6 +25,7 @@ import { sessionKey } from './session/session-token';
 export class DashboardPlatform implements OnModuleInit {
   config!: ApiEnv;
   prisma!: PrismaClient;
+  sql!: SqlPool;
   redis!: Redis;
   queue!: FairWaitQueue;
   signer!: UrlSigner;
@@ -30,6 +35,11 @@ export class DashboardPlatform implements OnModuleInit {
   authenticator!: Authenticator;
   rateLimiter!: TenantRateLimiter;
   metrics!: ApiMetrics;
+  blobs!: BlobStore;
+  webhooks!: WebhookDispatcher;
+  /** Stripe Checkout and the packs for sale (the billing module's service). */
+  billing!: BillingService;
+  prices!: PriceBook;
   /** HMAC key of session cookies and CSRF tokens. */
   sessionKey!: Buffer;
 
@@ -39,6 +49,7 @@ export class DashboardPlatform implements OnModuleInit {
     const get = <T>(token: symbol | (abstract new (...args: never[]) => T)) => this.ref.get<T>(token as never, { strict: false });
     this.config = get<ApiEnv>(CONFIG);
     this.prisma = get<PrismaClient>(PRISMA);
+    this.sql = get<SqlPool>(SQL_POOL);
     this.redis = get<Redis>(REDIS);
     this.queue = get<FairWaitQueue>(WAIT_QUEUE);
     this.signer = get<UrlSigner>(URL_SIGNER);
@@ -48,6 +59,10 @@ export class DashboardPlatform implements OnModuleInit {
     this.authenticator = get(Authenticator);
     this.rateLimiter = get(TenantRateLimiter);
     this.metrics = get(ApiMetrics);
+    this.blobs = get<BlobStore>(BLOB_STORE);
+    this.webhooks = get<WebhookDispatcher>(WEBHOOKS);
+    this.billing = get(BillingService);
+    this.prices = get<PriceBook>(PRICE_BOOK);
     this.sessionKey = sessionKey(this.config.DASHBOARD_SESSION_SECRET, this.config.URL_SIGNING_SECRET);
   }
 }

@@ -13,12 +13,20 @@ const TENANT_LINKS = [
   { href: '/overview', label: 'Overview' },
   { href: '/playground', label: 'Playground' },
   { href: '/jobs', label: 'Jobs' },
+  { href: '/models', label: 'Models' },
   { href: '/keys', label: 'API keys' },
+  { href: '/credentials', label: 'App credentials' },
+  { href: '/webhooks', label: 'Webhooks' },
+  { href: '/members', label: 'Members' },
   { href: '/billing', label: 'Credits & billing' },
 ];
 const ADMIN_LINKS = [
   { href: '/admin/tenants', label: 'Tenants' },
   { href: '/admin/queue', label: 'Live queue' },
+  { href: '/admin/workers', label: 'Workers & pools' },
+  { href: '/admin/failures', label: 'Failing jobs' },
+  { href: '/admin/models', label: 'Model catalogue' },
+  { href: '/admin/prices', label: 'Price table' },
 ];
 
 /** The signed-in area: who you are, the navigation, and the page. Without a session it sends you to sign in. */
@@ -27,6 +35,7 @@ export function AppShell({ children }: { children: ReactNode }) {
   const router = useRouter();
   const me = useApi<MeResponse>('/me');
   const [signingOut, setSigningOut] = useState(false);
+  const [ending, setEnding] = useState(false);
   const session = useMemo(() => (me.data ? { me: me.data, refresh: me.reload } : null), [me.data, me.reload]);
 
   if (!session) {
@@ -53,7 +62,19 @@ export function AppShell({ children }: { children: ReactNode }) {
     }
   }
 
-  const { user, tenant } = session.me;
+  /** Ends an admin's read-only view of a tenant and goes back to that tenant's admin page. */
+  async function endView() {
+    const viewed = session?.me.impersonating?.tenantId;
+    setEnding(true);
+    try {
+      await api('/admin/impersonation', { method: 'DELETE' });
+      window.location.assign(viewed ? `/admin/tenants/${viewed}` : '/admin/tenants');
+    } catch {
+      setEnding(false);
+    }
+  }
+
+  const { user, tenant, impersonating } = session.me;
   return (
     <SessionContext.Provider value={session}>
       <a className="skip-link" href="#main">
@@ -77,7 +98,10 @@ export function AppShell({ children }: { children: ReactNode }) {
           </nav>
           <div className="account">
             <div>
-              <div style={{ color: 'var(--text)' }}>{tenant.name}</div>
+              <div style={{ color: 'var(--text)' }}>
+                {tenant.name}
+                {impersonating && <span className="muted small"> (viewing)</span>}
+              </div>
               <div>{user.email}</div>
               <div data-testid="sidebar-balance">{formatCredits(tenant.balance)} credits</div>
             </div>
@@ -87,6 +111,16 @@ export function AppShell({ children }: { children: ReactNode }) {
           </div>
         </aside>
         <main id="main" tabIndex={-1}>
+          {impersonating && (
+            <div className="notice warn row spread" role="status" data-testid="impersonation-banner">
+              <span>
+                You are viewing <strong>{impersonating.tenantName}</strong> as an admin, read-only: every change is refused.
+              </span>
+              <button type="button" className="secondary" onClick={endView} disabled={ending}>
+                {ending ? 'Ending…' : 'End view'}
+              </button>
+            </div>
+          )}
           {tenant.status === 'SUSPENDED' && (
             <div className="notice warn" role="status">
               This account is suspended: jobs cannot be created. Contact support.

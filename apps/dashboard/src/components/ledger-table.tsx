@@ -10,6 +10,8 @@ const KIND_LABELS: Record<string, string> = {
   REFUND: 'Job refund',
   ADJUSTMENT: 'Adjustment',
   EXPIRY: 'Expired',
+  REVENUE_SHARE: 'Model revenue',
+  PAYMENT_REVERSAL: 'Payment reversed',
 };
 
 /** Ledger rows, newest first. `jobLinks` links job ids (off on admin pages, where the job is another tenant's). */

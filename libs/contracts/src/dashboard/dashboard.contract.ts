@@ -7,7 +7,7 @@ export const USER_ROLES = ['TENANT_MEMBER', 'TENANT_OWNER', 'ADMIN'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
 export const DASHBOARD_JOB_STATUSES = ['WAITING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELED'] as const;
-export const LEDGER_KINDS = ['GRANT', 'PURCHASE', 'RESERVE', 'SETTLE', 'REFUND', 'ADJUSTMENT', 'EXPIRY'] as const;
+export const LEDGER_KINDS = ['GRANT', 'PURCHASE', 'RESERVE', 'SETTLE', 'REFUND', 'ADJUSTMENT', 'EXPIRY', 'REVENUE_SHARE', 'PAYMENT_REVERSAL'] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 /** Scopes an API key may carry (the /v1 routes check `jobs`, `models`, `resources`). */
@@ -46,7 +46,12 @@ export const jobsQuerySchema = z.strictObject({
 });
 export type JobsQuery = z.input<typeof jobsQuerySchema>;
 
-export const ledgerQuerySchema = z.strictObject({ kind: z.enum(LEDGER_KINDS).optional(), cursor, limit: pageLimit });
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+/** Filters shared by the ledger page and its CSV export: kind, and a range of UTC days (both ends included). */
+export const ledgerFilterSchema = z.strictObject({ kind: z.enum(LEDGER_KINDS).optional(), from: day.optional(), to: day.optional() });
+export type LedgerFilter = z.input<typeof ledgerFilterSchema>;
+
+export const ledgerQuerySchema = ledgerFilterSchema.extend({ cursor, limit: pageLimit });
 export type LedgerQuery = z.input<typeof ledgerQuerySchema>;
 
 export const tenantsQuerySchema = z.strictObject({ q: z.string().trim().max(120).default('') });
@@ -86,6 +91,11 @@ export interface MeResponse {
   tenant: TenantSummary;
   /** Send it back as the x-csrf-token header on every POST/DELETE (it is also in the dr_csrf cookie). */
   csrfToken: string;
+  /**
+   * Set while an admin views a tenant's dashboard read-only: `tenant` is then that tenant, `user` is still the
+   * admin, and every change is refused except ending the view (DELETE /admin/impersonation) and signing out.
+   */
+  impersonating?: { tenantId: string; tenantName: string } | null;
 }
 
 export interface ApiKeyView {
@@ -132,6 +142,16 @@ export interface JobsResponse {
   nextCursor: string | null;
 }
 
+/**
+ * One event of GET /dashboard-api/jobs/events (server-sent events, `event: job`): a job of the tenant changed
+ * (status, progress). `progress` is the mean of its images' progress (0-100) while it runs, else null.
+ */
+export interface JobChangeEvent {
+  job: JobSummary;
+  progress: number | null;
+  updatedAt: string;
+}
+
 export interface OverviewResponse {
   tenant: TenantSummary;
   jobsByStatus: Record<string, number>;
@@ -174,8 +194,10 @@ export interface PlaygroundOptionsResponse {
 }
 
 export interface BillingStatusResponse {
-  /** Buying credits online (Stripe Checkout) is wired in this deployment. */
+  /** Buying credits online (Stripe Checkout) is configured in this deployment. */
   purchasesEnabled: boolean;
+  /** Credit packs for sale (empty when purchases are off). */
+  packs: Array<{ name: string; credits: number }>;
 }
 
 export interface AdminTenantRow extends TenantSummary {
@@ -211,3 +233,8 @@ export interface QueuePoolView {
 export interface AdminQueueResponse {
   pools: QueuePoolView[];
 }
+
+export * from './dashboard-team.contract';
+export * from './dashboard-billing.contract';
+export * from './dashboard-admin.contract';
+export * from './worker-presence.contract';

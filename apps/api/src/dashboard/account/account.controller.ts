@@ -4,6 +4,7 @@ import type { MeResponse } from '@darkroom/contracts';
 import { DashboardPlatform } from '../dashboard.platform';
 import type { DashboardSession } from '../session/dashboard-session';
 import { endSession, requireJson, startSession } from '../session/session-cookies';
+import { AllowedWhileImpersonating } from '../session/impersonation';
 import { CurrentSession, SessionGuard } from '../session/session.guard';
 import { AccountService } from './account.service';
 
@@ -35,6 +36,7 @@ export class AccountController {
   @Post('auth/signout')
   @HttpCode(200)
   @UseGuards(SessionGuard)
+  @AllowedWhileImpersonating()
   async signOut(@CurrentSession() session: DashboardSession, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ signedOut: true }> {
     await this.accounts.signOut(session.claims);
     endSession(req, reply);
@@ -44,6 +46,6 @@ export class AccountController {
   @Get('me')
   @UseGuards(SessionGuard)
   me(@CurrentSession() session: DashboardSession): Promise<MeResponse> {
-    return this.accounts.me(session.user.id, session.cookieValue);
+    return this.accounts.me(session.user.id, session.cookieValue, session.user.tenantId);
   }
 }

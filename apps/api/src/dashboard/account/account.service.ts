@@ -79,10 +79,19 @@ export class AccountService {
     if (ttl > 0) await this.platform.redis.set(revokedSessionKey(this.platform.config.REDIS_PREFIX, claims.nonce), '1', 'EX', ttl);
   }
 
-  async me(userId: string, cookieValue: string): Promise<MeResponse> {
-    const user = await this.platform.prisma.user.findUnique({ where: { id: userId }, include: { tenant: { include: { plan: true } } } });
+  /** Who is signed in, and the tenant the dashboard shows: their own, or the one an admin views read-only. */
+  async me(userId: string, cookieValue: string, viewedTenantId?: string): Promise<MeResponse> {
+    const { prisma, sessionKey } = this.platform;
+    const user = await prisma.user.findUnique({ where: { id: userId }, include: { tenant: { include: { plan: true } } } });
     if (!user) throw DomainError.unauthenticated('this account no longer exists');
-    return { user: userView(user), tenant: tenantSummary(user.tenant), csrfToken: csrfTokenFor(this.platform.sessionKey, cookieValue) };
+    const viewed = viewedTenantId && viewedTenantId !== user.tenantId ? await prisma.tenant.findUnique({ where: { id: viewedTenantId }, include: { plan: true } }) : null;
+    const tenant = viewed ?? user.tenant;
+    return {
+      user: userView(user),
+      tenant: tenantSummary(tenant),
+      csrfToken: csrfTokenFor(sessionKey, cookieValue),
+      impersonating: viewed ? { tenantId: viewed.id, tenantName: viewed.name } : null,
+    };
   }
 
   private signInThrottle(): RateLimiterRedis {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@darkroom/contracts';
 import { applyLedgerChange, InsufficientCreditsError } from '@darkroom/credits';
-import type { Prisma } from '@darkroom/db';
+import { parseId, type Prisma } from '@darkroom/db';
+import { cancelJob } from '@darkroom/jobs';
 import type { AdminQueueResponse, AdminTenantResponse, AdminTenantRow, AdminTenantsResponse, GrantCreditsResponse, QueuePoolView } from '@darkroom/contracts';
 import { grantCreditsRequestSchema, tenantsQuerySchema } from '@darkroom/contracts';
 import { DashboardPlatform } from '../dashboard.platform';
@@ -82,6 +83,37 @@ export class AdminService {
       }
       throw e;
     }
+  }
+
+  /** Cancels any tenant's job (waiting or running) with the usual refund. */
+  async cancelJob(admin: DashboardUser, jobId: string): Promise<{ jobId: string; status: string }> {
+    const { prisma, queue, cancel, notifier, log } = this.platform;
+    const job = await this.findJob(jobId);
+    const result = await cancelJob({ prisma, queue, cancel, notifier }, job.tenantId, jobId);
+    log.warn({ adminUserId: admin.id, jobId, tenantId: job.tenantId }, 'admin canceled a job');
+    return result;
+  }
+
+  /** Moves a waiting job to the front of its pool's queue (it is taken next, ahead of the fair order). */
+  async prioritizeJob(admin: DashboardUser, jobId: string): Promise<{ jobId: string; rank: number | null }> {
+    const { queue, log } = this.platform;
+    const job = await this.findJob(jobId);
+    const id = job.id.toString();
+    if (!(await queue.fair.remove(job.pool, id))) {
+      throw DomainError.failedPrecondition(`job ${jobId} is not waiting in the ${job.pool} queue (status ${job.status})`, [{ field: 'jobId', rule: 'not_waiting', message: 'is not waiting' }]);
+    }
+    // A requeue enters at the pool's virtual time: ahead of every job already waiting.
+    await queue.fair.requeue(job.pool, { jobId: id, tenantId: job.tenantId, modelKey: job.modelIds[0] ?? '' });
+    log.warn({ adminUserId: admin.id, jobId, tenantId: job.tenantId }, 'admin moved a job to the front of the queue');
+    const position = await queue.position(job.pool, id).catch(() => null);
+    return { jobId: id, rank: position?.rank ?? null };
+  }
+
+  private async findJob(jobId: string) {
+    const id = parseId(jobId);
+    const job = id === null ? null : await this.platform.prisma.job.findUnique({ where: { id }, select: { id: true, tenantId: true, pool: true, status: true, modelIds: true } });
+    if (!job) throw DomainError.notFound(`job ${jobId}`, 'jobId');
+    return job;
   }
 
   /** Per pool: waiting jobs in the order workers take them, the share of each tenant, and the running jobs. */

@@ -1,12 +1,41 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { BillingStatusResponse, LedgerResponse, OverviewResponse } from '@darkroom/contracts';
-import { ledgerQuerySchema } from '@darkroom/contracts';
+import { DomainError } from '@darkroom/contracts';
+import type { BillingStatusResponse, CheckoutResponse, LedgerFilter, LedgerResponse, OverviewResponse, PaymentsResponse } from '@darkroom/contracts';
+import { checkoutRequestSchema, ledgerFilterSchema, ledgerQuerySchema } from '@darkroom/contracts';
+import type { Prisma } from '@darkroom/db';
 import { DashboardPlatform } from '../dashboard.platform';
 import { parseOrThrow } from '../dashboard.validation';
 import { ledgerEntryView, tenantSummary } from '../dashboard.views';
 import type { DashboardUser } from '../session/dashboard-session';
+import { assertCanManageTenant } from '../session/roles';
+import { csvHeader, csvLine } from './ledger-csv';
 
 export const SPEND_DAYS = 14;
+/** Rows a CSV export holds at most (read in pages of CSV_PAGE). */
+export const CSV_MAX_ROWS = 100_000;
+const CSV_PAGE = 1000;
+const PAYMENTS_SHOWN = 100;
+
+/** The ledger rows a filter selects: a kind, and UTC days from..to (both included). */
+export function ledgerWhere(tenantId: string, f: { kind?: string; from?: string; to?: string }): Prisma.LedgerEntryWhereInput {
+  const where: Prisma.LedgerEntryWhereInput = { tenantId };
+  if (f.kind) where.kind = f.kind as Prisma.LedgerEntryWhereInput['kind'];
+  if (f.from || f.to) {
+    where.createdAt = {
+      ...(f.from ? { gte: new Date(`${f.from}T00:00:00Z`) } : {}),
+      ...(f.to ? { lt: new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000) } : {}),
+    };
+  }
+  return where;
+}
+
+function checkDayRange(f: { from?: string; to?: string }): void {
+  for (const field of ['from', 'to'] as const) {
+    const v = f[field];
+    if (v && Number.isNaN(new Date(`${v}T00:00:00Z`).getTime())) throw DomainError.invalid([{ field, rule: 'date', message: 'must be a real date' }]);
+  }
+  if (f.from && f.to && f.from > f.to) throw DomainError.invalid([{ field: 'to', rule: 'min', message: 'must not be before from' }]);
+}
 const WAITING_SHOWN = 20;
 
 /** UTC days from `days - 1` days ago to today, as YYYY-MM-DD. */
@@ -50,21 +79,78 @@ export class BalanceService {
 
   async ledger(user: DashboardUser, query: unknown): Promise<LedgerResponse> {
     const q = parseOrThrow(ledgerQuerySchema, query);
+    checkDayRange(q);
     const { prisma } = this.platform;
+    const where = ledgerWhere(user.tenantId, q);
+    if (q.cursor) where.id = { lt: BigInt(q.cursor) };
     const [tenant, rows] = await Promise.all([
       prisma.tenant.findUniqueOrThrow({ where: { id: user.tenantId }, select: { balance: true } }),
-      prisma.ledgerEntry.findMany({
-        where: { tenantId: user.tenantId, ...(q.kind ? { kind: q.kind } : {}), ...(q.cursor ? { id: { lt: BigInt(q.cursor) } } : {}) },
-        orderBy: { id: 'desc' },
-        take: q.limit + 1,
-      }),
+      prisma.ledgerEntry.findMany({ where, orderBy: { id: 'desc' }, take: q.limit + 1 }),
     ]);
     const page = rows.slice(0, q.limit);
     return { balance: Number(tenant.balance), entries: page.map(ledgerEntryView), nextCursor: rows.length > q.limit ? page[page.length - 1].id.toString() : null };
   }
 
-  /** Online purchases belong to the billing module; until it is wired here the page says so. */
+  /** The ledger as CSV lines (header first), newest first, with the page's filters; at most CSV_MAX_ROWS rows. */
+  async *ledgerCsv(user: DashboardUser, query: unknown): AsyncGenerator<string> {
+    const f: LedgerFilter = parseOrThrow(ledgerFilterSchema, query);
+    checkDayRange(f);
+    yield csvHeader();
+    let before: bigint | undefined;
+    for (let written = 0; written < CSV_MAX_ROWS; ) {
+      const where = ledgerWhere(user.tenantId, f);
+      if (before !== undefined) where.id = { lt: before };
+      const rows = await this.platform.prisma.ledgerEntry.findMany({ where, orderBy: { id: 'desc' }, take: Math.min(CSV_PAGE, CSV_MAX_ROWS - written) });
+      if (rows.length === 0) return;
+      for (const e of rows) {
+        yield csvLine({
+          id: e.id.toString(),
+          createdAt: e.createdAt.toISOString(),
+          kind: e.kind,
+          amount: e.amount.toString(),
+          balanceAfter: e.balanceAfter.toString(),
+          jobId: e.jobId?.toString() ?? '',
+          paymentRef: e.paymentRef ?? '',
+          actor: e.actor || (e.actorUserId ?? ''),
+          reason: e.reason,
+        });
+      }
+      written += rows.length;
+      before = rows[rows.length - 1].id;
+    }
+  }
+
+  /** Whether credits can be bought online here, and the packs for sale. */
   status(): BillingStatusResponse {
-    return { purchasesEnabled: false };
+    const { configured, packs } = this.platform.billing.packs();
+    return { purchasesEnabled: configured, packs: configured ? packs : [] };
+  }
+
+  /** A Stripe Checkout session for a pack (the billing module's), for the signed-in tenant. */
+  async checkout(user: DashboardUser, body: unknown): Promise<CheckoutResponse> {
+    assertCanManageTenant(user);
+    const input = parseOrThrow(checkoutRequestSchema, body);
+    const tenant = await this.platform.prisma.tenant.findUniqueOrThrow({ where: { id: user.tenantId }, select: { status: true } });
+    if (tenant.status !== 'ACTIVE') throw DomainError.permissionDenied('this tenant is suspended');
+    const session = await this.platform.billing.checkout(user.tenantId, input);
+    if (!session.url) throw DomainError.unavailable('the payment provider gave no checkout page; try again');
+    return { sessionId: session.sessionId, url: session.url };
+  }
+
+  async payments(user: DashboardUser): Promise<PaymentsResponse> {
+    const rows = await this.platform.prisma.payment.findMany({ where: { tenantId: user.tenantId }, orderBy: { createdAt: 'desc' }, take: PAYMENTS_SHOWN });
+    return {
+      payments: rows.map((p) => ({
+        id: p.id,
+        pack: p.pack,
+        credits: Number(p.credits),
+        amountTotal: p.amountTotal,
+        currency: p.currency,
+        status: p.status,
+        reversedCredits: Number(p.reversedCredits),
+        createdAt: p.createdAt.toISOString(),
+        paidAt: p.paidAt?.toISOString() ?? null,
+      })),
+    };
   }
 }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_STEPS, DomainError, JobView } from '@darkroom/contracts';
 
@@ -10,6 +12,20 @@ import { DashboardPlatform } from '../dashboard.platform';
 import { parseOrThrow } from '../dashboard.validation';
 import type { DashboardUser } from '../session/dashboard-session';
 import { summarizeJob } from './job-summary';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A fresh requestId for "run again": the original's (shortened) with a time and random suffix. */
+export function runAgainRequestId(original: string, now = Date.now()): string {
+  return `${original.slice(0, 80)}.again-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface OutputDownload {
+  stream: Readable;
+  contentType: string;
+  size: number;
+  fileName: string;
+}
 
 /** The list's WAITING filter covers every state before a worker has the job. */
 const STATUS_FILTER: Record<string, Array<'CREATED' | 'PENDING' | 'WAITING' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'CANCELED'>> = {
@@ -56,7 +72,7 @@ export class DashboardJobsService {
 
   /** The playground: the same create as POST /v1/jobs, on behalf of the signed-in tenant. */
   async create(user: DashboardUser, body: unknown): Promise<{ job: JobView }> {
-    const { prisma, config, queue, rateLimiter, metrics, log } = this.platform;
+    const { prisma, sql, config, queue, rateLimiter, metrics, log } = this.platform;
     const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: user.tenantId }, include: { plan: true } });
     if (tenant.status !== 'ACTIVE') throw DomainError.permissionDenied('this tenant is suspended');
     await rateLimiter.consume(tenant.id, tenant.rateLimitPerSec ?? tenant.plan.rateLimitPerSec);
@@ -64,6 +80,7 @@ export class DashboardJobsService {
     const { job, created } = await createJob(
       {
         prisma,
+        sql,
         queue,
         models: this.models,
         pools: config.POOLS,
@@ -71,11 +88,34 @@ export class DashboardJobsService {
         webhookPolicy: { allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
         log: (msg, extra) => log.warn(extra, msg),
       },
-      { id: tenant.id, queueWeight: tenant.plan.queueWeight },
+      { id: tenant.id, queueWeight: tenant.plan.queueWeight, planId: tenant.planId },
       body,
     );
     if (created) metrics.jobsCreated.inc({ pool: job.pool });
     return { job: (await this.view(job)) as JobView };
+  }
+
+  /** The same request once more as a new job (a new requestId; the seed stays, so a fixed seed gives the same images). */
+  async runAgain(user: DashboardUser, jobId: string): Promise<{ job: JobView }> {
+    const job = await findTenantJob(this.platform.prisma, user.tenantId, jobId);
+    const request = job.request as Record<string, unknown> | null;
+    if (!request || typeof request !== 'object' || !Array.isArray(request.stages)) throw DomainError.failedPrecondition(`job ${jobId} has no stored request to run again`);
+    return this.create(user, { ...request, requestId: runAgainRequestId(job.requestId) });
+  }
+
+  /** One output of the tenant's job as a file download (same origin as the dashboard, so the browser saves it). */
+  async download(user: DashboardUser, jobId: string, outputId: string): Promise<OutputDownload> {
+    const job = await findTenantJob(this.platform.prisma, user.tenantId, jobId);
+    const output = UUID.test(outputId) ? await this.platform.prisma.jobOutput.findFirst({ where: { id: outputId, jobId: job.id, tenantId: user.tenantId } }) : null;
+    if (!output) throw DomainError.notFound(`output ${outputId} of job ${jobId}`, 'outputId');
+    const info = await this.platform.blobs.stat(output.storageKey);
+    if (!info) throw DomainError.notFound(`the file of output ${outputId} (it may have expired)`, 'outputId');
+    return {
+      stream: await this.platform.blobs.stream(output.storageKey),
+      contentType: info.contentType ?? 'application/octet-stream',
+      size: info.size,
+      fileName: `darkroom-${job.id}-${output.stageIndex}-${output.index}-seed${output.seed}.${output.format}`,
+    };
   }
 
   /** The price the job would have (the same function POST /v1/jobs/credits answers with). */

@@ -6,6 +6,7 @@ export interface DashboardUser {
   id: string;
   email: string;
   role: UserRole;
+  /** The tenant whose data this request sees: the user's own, or the one an admin views read-only. */
   tenantId: string;
 }
 
@@ -14,6 +15,8 @@ export interface DashboardSession {
   claims: SessionClaims;
   /** The raw cookie value (the CSRF token is derived from it). */
   cookieValue: string;
+  /** An admin viewing another tenant's dashboard read-only (user.tenantId is that tenant then). */
+  impersonating: { tenantId: string; homeTenantId: string } | null;
 }
 
 declare module 'fastify' {

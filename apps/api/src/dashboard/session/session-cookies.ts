@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@darkroom/contracts';
 import { CSRF_COOKIE, serializeCookie, SESSION_COOKIE } from './cookies';
+import { viewAsCookieValue, VIEW_AS_COOKIE } from './impersonation';
 import { csrfTokenFor, issueSession, SESSION_TTL_SEC } from './session-token';
 
 /** Secure cookies whenever the browser talks HTTPS to us (directly or through a proxy that says so). */
@@ -23,7 +24,15 @@ export function endSession(req: FastifyRequest, reply: FastifyReply): void {
   void reply.header('set-cookie', [
     serializeCookie(SESSION_COOKIE, '', { maxAgeSec: 0, httpOnly: true, secure }),
     serializeCookie(CSRF_COOKIE, '', { maxAgeSec: 0, httpOnly: false, secure }),
+    serializeCookie(VIEW_AS_COOKIE, '', { maxAgeSec: 0, httpOnly: true, secure }),
   ]);
+}
+
+/** Starts (tenantId) or ends (null) an admin's read-only view of a tenant, for this session only. */
+export function setViewAs(key: Buffer, req: FastifyRequest, reply: FastifyReply, sessionValue: string, tenantId: string | null): void {
+  const secure = isHttps(req);
+  const value = tenantId ? viewAsCookieValue(key, sessionValue, tenantId) : '';
+  void reply.header('set-cookie', serializeCookie(VIEW_AS_COOKIE, value, { maxAgeSec: tenantId ? SESSION_TTL_SEC : 0, httpOnly: true, secure }));
 }
 
 /**

@@ -1,9 +1,11 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '@darkroom/contracts';
 import { DashboardPlatform } from '../dashboard.platform';
 import { parseCookies, SESSION_COOKIE } from './cookies';
 import { DashboardSession, DashboardUser, revokedSessionKey } from './dashboard-session';
+import { ALLOWED_WHILE_IMPERSONATING, verifyViewAs, VIEW_AS_COOKIE } from './impersonation';
 import { csrfTokenMatches, verifySession } from './session-token';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -15,17 +17,25 @@ export const CSRF_HEADER = 'x-csrf-token';
  */
 @Injectable()
 export class SessionGuard implements CanActivate {
-  constructor(@Inject(DashboardPlatform) private readonly platform: DashboardPlatform) {}
+  constructor(
+    @Inject(DashboardPlatform) private readonly platform: DashboardPlatform,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
-    req.dashboard = await this.authenticate(req);
+    const session = await this.authenticate(req);
+    if (session.impersonating && !SAFE_METHODS.has(req.method) && !this.reflector.getAllAndOverride<boolean>(ALLOWED_WHILE_IMPERSONATING, [context.getHandler(), context.getClass()])) {
+      throw DomainError.permissionDenied('read-only: you are viewing this tenant as an admin; end the view to make changes');
+    }
+    req.dashboard = session;
     return true;
   }
 
   private async authenticate(req: FastifyRequest): Promise<DashboardSession> {
     const { sessionKey, redis, prisma, config } = this.platform;
-    const cookieValue = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+    const cookies = parseCookies(req.headers.cookie);
+    const cookieValue = cookies[SESSION_COOKIE];
     const claims = verifySession(sessionKey, cookieValue);
     if (!claims || !cookieValue) throw DomainError.unauthenticated('sign in first (no valid session)');
     if (await redis.exists(revokedSessionKey(config.REDIS_PREFIX, claims.nonce))) throw DomainError.unauthenticated('this session was signed out');
@@ -36,8 +46,10 @@ export class SessionGuard implements CanActivate {
         { field: CSRF_HEADER, rule: 'csrf', message: 'missing or wrong CSRF token' },
       ]);
     }
-    const user: DashboardUser = { id: row.id, email: row.email, role: row.role, tenantId: row.tenantId };
-    return { user, claims, cookieValue };
+    const viewAs = row.role === 'ADMIN' ? verifyViewAs(sessionKey, cookieValue, cookies[VIEW_AS_COOKIE]) : null;
+    const impersonating = viewAs && viewAs !== row.tenantId ? { tenantId: viewAs, homeTenantId: row.tenantId } : null;
+    const user: DashboardUser = { id: row.id, email: row.email, role: row.role, tenantId: impersonating?.tenantId ?? row.tenantId };
+    return { user, claims, cookieValue, impersonating };
   }
 }
 

@@ -6,8 +6,9 @@ import type { NextRequest } from 'next/server';
 
 export const dynamic = 'force-dynamic';
 
-const REQUEST_HEADERS = ['cookie', 'content-type', 'accept', 'accept-language', 'user-agent', 'x-csrf-token'];
-const RESPONSE_HEADERS = ['content-type', 'cache-control', 'retry-after'];
+const REQUEST_HEADERS = ['cookie', 'content-type', 'accept', 'accept-language', 'user-agent', 'x-csrf-token', 'last-event-id'];
+// content-disposition: downloads (outputs, the ledger CSV) are saved under the API's file name.
+const RESPONSE_HEADERS = ['content-type', 'cache-control', 'retry-after', 'content-disposition', 'x-accel-buffering'];
 
 function apiBase(): string {
   return (process.env.DARKROOM_API_URL || process.env.PUBLIC_BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
@@ -33,6 +34,8 @@ async function forward(req: NextRequest): Promise<Response> {
       body: req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer(),
       redirect: 'manual',
       cache: 'no-store',
+      // The browser leaving (a closed tab, an EventSource reconnecting) ends the API request too.
+      signal: req.signal,
     });
   } catch {
     return Response.json({ code: 14, message: 'The darkroom API cannot be reached right now. Try again in a moment.', details: [] }, { status: 503 });
