@@ -1,13 +1,15 @@
 import { CanceledRunError, FatalRunError } from '../runner/job-runner';
+import { inpaintExtraChannels, inpaintingUNetView } from '../inpaint/inpainting-unet';
+import { checkControlNets, ControlNetGuidance } from '../controlnet/controlnet-guidance';
 import { guidedUNet, LATENT_CHANNELS } from './guided-unet';
 import { encodeImageOutput, CONTENT_TYPES, type OutputFormat } from './image-output';
 import { formatInfotext } from './infotext';
 import { latentPreviewWebp } from './latent-preview';
 import { sampleLatents, samplingStepCount, type SamplingJob } from './latent-sampling';
 import type { LoadedPipeline } from './pipeline-loader';
-import type { GenerationPlan } from './generation-plan';
-import { chooseLayer, encodePromptPair } from './text-conditioning';
-import { decodeLatent, encodeImage, type RgbImage } from './vae';
+import { INPAINTING_UNET_CHANNELS, type GenerationPlan } from './generation-plan';
+import { chooseLayer, encodePromptPair, type PromptConditioning } from './text-conditioning';
+import { decodeLatent, encodeChw, encodeImage, type RgbImage } from './vae';
 
 export interface GeneratedImage {
   index: number;
@@ -19,11 +21,19 @@ export interface GeneratedImage {
   height: number;
 }
 
+/** A pass's images before encoding, with the latents they were decoded from (images one after the other). */
+export interface GeneratedBatch {
+  images: RgbImage[];
+  latents: Float32Array;
+}
+
 export interface PipelineProgress {
   step: number;
   totalSteps: number;
   /** Cheap previews (latent → RGB), present on the steps a preview was due. */
   previews?: { index: number; data: Buffer; width: number; height: number }[];
+  /** Set when images are sampled one at a time (9-channel inpainting UNets): the image this step belongs to. */
+  image?: number;
 }
 
 export interface PipelineHooks {
@@ -39,11 +49,17 @@ export interface PipelineOptions {
   maxUNetBatch?: number;
 }
 
+/** Input channels of the loaded UNet's `sample` (4 when the graph does not fix it). */
+function unetChannels(p: LoadedPipeline): number {
+  const c = p.unet.input('sample').shape[1];
+  return typeof c === 'number' ? c : LATENT_CHANNELS;
+}
+
 /**
  * Checks against the loaded sessions that the plan can run (clip skip layers, SDXL inputs, latent channels), so that
  * every problem surfaces before the first UNet step.
  */
-export function checkLoadedPipeline(plan: GenerationPlan, p: LoadedPipeline): void {
+export function checkLoadedPipeline(plan: Pick<GenerationPlan, 'diffusion' | 'checkpoint'> & Partial<Pick<GenerationPlan, 'init'>>, p: LoadedPipeline): void {
   for (const unit of p.textUnits) {
     if (!unit.component.hasInput('input_ids')) throw new FatalRunError(`${unit.label} has no input_ids input`);
     chooseLayer(unit, p.family, plan.diffusion.clipSkip);
@@ -51,41 +67,84 @@ export function checkLoadedPipeline(plan: GenerationPlan, p: LoadedPipeline): vo
   for (const name of ['sample', 'timestep', 'encoder_hidden_states']) {
     if (!p.unet.hasInput(name)) throw new FatalRunError(`the UNet of "${plan.checkpoint.name}" has no ${name} input`);
   }
-  const channels = p.unet.input('sample').shape[1];
-  if (typeof channels === 'number' && channels !== LATENT_CHANNELS) {
-    throw new FatalRunError(`the UNet of "${plan.checkpoint.name}" takes ${channels}-channel samples; this engine runs 4-channel UNets`);
+  const channels = unetChannels(p);
+  if (channels !== LATENT_CHANNELS && channels !== INPAINTING_UNET_CHANNELS) {
+    throw new FatalRunError(`the UNet of "${plan.checkpoint.name}" takes ${channels}-channel samples; this engine runs 4-channel UNets and 9-channel inpainting UNets`);
+  }
+  if (channels === INPAINTING_UNET_CHANNELS && !p.vaeEncoder) {
+    throw new FatalRunError(`the inpainting UNet of "${plan.checkpoint.name}" needs a VAE encoder (vae_encoder/model.onnx) for its masked-image input`);
   }
   if (p.family === 'SDXL' && !(p.unet.hasInput('text_embeds') && p.unet.hasInput('time_ids'))) {
     throw new FatalRunError(`the SDXL UNet of "${plan.checkpoint.name}" lacks the text_embeds/time_ids inputs`);
   }
-  if (plan.init && !p.vaeEncoder) throw new FatalRunError('img2img needs a VAE encoder (vae_encoder/model.onnx)');
+  if (plan.init && !plan.init.latents && !p.vaeEncoder) throw new FatalRunError('img2img needs a VAE encoder (vae_encoder/model.onnx)');
+  if (plan.control?.length) checkControlNets(plan.control, p.controlNets, p.unet, plan.checkpoint.name);
 }
 
-/** The run's steps as the sampler will take them (img2img takes fewer). */
+/** The steps each image takes (img2img takes fewer); progress totals. */
 export function plannedSteps(plan: GenerationPlan, p: LoadedPipeline): number {
   if (plan.init?.strength === 0) return 0;
-  return samplingStepCount(samplingJob(plan, p, plan.init ? new Float32Array(0) : undefined));
+  return samplingStepCount(samplingJob(plan, p, plan.seeds, plan.init ? new Float32Array(0) : undefined));
 }
 
-function samplingJob(plan: GenerationPlan, p: LoadedPipeline, initLatent: Float32Array | undefined): SamplingJob {
+function samplingJob(plan: GenerationPlan, p: LoadedPipeline, seeds: readonly bigint[], initLatent: Float32Array | undefined, mask?: Float32Array): SamplingJob {
   return {
     resolved: plan.sampler,
     schedule: p.schedule,
     steps: plan.diffusion.steps,
-    seeds: plan.seeds,
+    seeds,
     etaNoiseSeedDelta: plan.diffusion.etaNoiseSeedDelta,
     latentHeight: plan.height / 8,
     latentWidth: plan.width / 8,
-    init: plan.init && initLatent ? { latent: initLatent, strength: plan.init.strength } : undefined,
+    init: plan.init && initLatent ? { latent: initLatent, strength: plan.init.strength, steps: plan.init.steps } : undefined,
+    mask,
   };
 }
 
 /**
- * txt2img / img2img for one diffusion stage: conditioning → seeded latents → sampler with guided UNet → VAE decode
- * → encoded images with their parameters. Strength 0 skips sampling: the output is the start image through the
- * VAE (encode, decode).
+ * The start latents of a plan's img2img: given latents as they are, else its image(s) through the VAE encoder.
+ * Images given as the same object are encoded once; all the same gives one shared latent.
  */
-export async function runDiffusion(plan: GenerationPlan, p: LoadedPipeline, options: PipelineOptions = {}, hooks: PipelineHooks = {}): Promise<GeneratedImage[]> {
+async function startLatents(plan: GenerationPlan, p: LoadedPipeline): Promise<Float32Array | undefined> {
+  const init = plan.init;
+  if (!init) return undefined;
+  if (init.latents) return init.latents;
+  if (!p.vaeEncoder) throw new FatalRunError('img2img needs a VAE encoder (vae_encoder/model.onnx)');
+  const encoder = p.vaeEncoder;
+  const images = init.images ?? (init.image ? [init.image] : []);
+  if (!images.length) throw new Error('img2img plan without a start image or latent');
+  const encoded = new Map<RgbImage, Float32Array>();
+  for (const img of images) if (!encoded.has(img)) encoded.set(img, await encodeImage(encoder, img, p.vaeScalingFactor));
+  if (encoded.size === 1) return encoded.values().next().value as Float32Array;
+  const size = LATENT_CHANNELS * (plan.height / 8) * (plan.width / 8);
+  const out = new Float32Array(images.length * size);
+  images.forEach((img, i) => out.set(encoded.get(img) as Float32Array, i * size));
+  return out;
+}
+
+/** One image's slice of latents that hold either one shared image or one per image. */
+function imageSlice(latents: Float32Array, index: number, size: number): Float32Array {
+  return latents.length === size ? latents : latents.subarray(index * size, (index + 1) * size);
+}
+
+/**
+ * A 9-channel UNet's extra input for every image: the plan's inpainting conditioning, or (no mask) A1111's
+ * "everything masked" conditioning: mask 1 and the latent of a mid-grey image (0 in the VAE's [−1, 1]).
+ */
+async function inpaintConditioning(plan: GenerationPlan, p: LoadedPipeline): Promise<{ mask: Float32Array; maskedLatents: Float32Array }> {
+  if (plan.mask?.conditioning) return plan.mask.conditioning;
+  const plane = (plan.height / 8) * (plan.width / 8);
+  const grey = await encodeChw(p.vaeEncoder!, new Float32Array(3 * plan.width * plan.height), plan.width, plan.height, p.vaeScalingFactor);
+  return { mask: new Float32Array(plane).fill(1), maskedLatents: grey };
+}
+
+/**
+ * One diffusion pass (txt2img, img2img, hires-fix second pass, masked img2img): conditioning → seeded latents →
+ * sampler with guided UNet → VAE decode. Strength 0 skips sampling: the output is the start through the VAE. Images
+ * sample as one batch; with a 9-channel inpainting UNet they sample one at a time (each has its own extra input),
+ * which gives the same result per image.
+ */
+export async function generateImages(plan: GenerationPlan, p: LoadedPipeline, options: PipelineOptions = {}, hooks: PipelineHooks = {}): Promise<GeneratedBatch> {
   const d = plan.diffusion;
   const latentHeight = plan.height / 8;
   const latentWidth = plan.width / 8;
@@ -93,13 +152,13 @@ export async function runDiffusion(plan: GenerationPlan, p: LoadedPipeline, opti
   const latentSize = LATENT_CHANNELS * latentHeight * latentWidth;
   const cancelled = async () => (hooks.isCancelled ? await hooks.isCancelled() : false);
 
-  let initLatent: Float32Array | undefined;
-  if (plan.init) initLatent = await encodeImage(p.vaeEncoder!, plan.init.image, p.vaeScalingFactor);
+  const initLatent = await startLatents(plan, p);
+  if (plan.mask && !initLatent) throw new Error('an inpainting pass needs a start image or latent');
 
   let latents: Float32Array;
   if (initLatent && plan.init?.strength === 0) {
     latents = new Float32Array(count * latentSize);
-    for (let i = 0; i < count; i++) latents.set(initLatent, i * latentSize);
+    for (let i = 0; i < count; i++) latents.set(imageSlice(initLatent, i, latentSize), i * latentSize);
   } else {
     const { cond, uncond } = await encodePromptPair(
       {
@@ -116,60 +175,94 @@ export async function runDiffusion(plan: GenerationPlan, p: LoadedPipeline, opti
       d.negativePrompts,
     );
     const timeIds = p.family === 'SDXL' ? Float32Array.from([plan.height, plan.width, 0, 0, plan.height, plan.width]) : undefined;
-    const unet = guidedUNet({ unet: p.unet, count, latentHeight, latentWidth, cfgScale: d.cfgScale, cond, uncond, timeIds, maxBatch: options.maxUNetBatch });
     const previewEvery = options.previewEveryMs ?? 1000;
     let lastPreview = -Infinity;
-    latents = await sampleLatents(unet, samplingJob(plan, p, initLatent), {
-      isCancelled: hooks.isCancelled,
-      onStep: async (step, total, denoised) => {
-        if (!hooks.onProgress) return;
-        let previews: PipelineProgress['previews'];
-        const now = performance.now();
-        if (previewEvery >= 0 && Number.isFinite(previewEvery) && now - lastPreview >= previewEvery) {
-          lastPreview = now;
-          previews = await Promise.all(
-            plan.seeds.map(async (_, index) => ({ index, ...(await latentPreviewWebp(denoised, index, latentHeight, latentWidth, p.family)) })),
-          );
-        }
-        await hooks.onProgress({ step, totalSteps: total, previews });
-      },
-    });
+    // ControlNet units act on the steps inside their guidance window: the step counter follows the sampler.
+    const control = plan.control?.length ? new ControlNetGuidance(plan.control, p.controlNets, p.unet, { width: plan.width, height: plan.height }) : undefined;
+    const progress = (images: number[], image?: number) => async (step: number, total: number, denoised: Float32Array) => {
+      control?.atStep(step, total);
+      if (!hooks.onProgress) return;
+      let previews: PipelineProgress['previews'];
+      const now = performance.now();
+      if (previewEvery >= 0 && Number.isFinite(previewEvery) && now - lastPreview >= previewEvery) {
+        lastPreview = now;
+        previews = await Promise.all(
+          images.map(async (index, slot) => ({ index, ...(await latentPreviewWebp(denoised, slot, latentHeight, latentWidth, p.family)) })),
+        );
+      }
+      await hooks.onProgress({ step, totalSteps: total, previews, image });
+    };
+    const unetFor = (unet: LoadedPipeline['unet'], n: number, c: PromptConditioning, u: PromptConditioning) =>
+      guidedUNet({ unet, count: n, latentHeight, latentWidth, cfgScale: d.cfgScale, cond: c, uncond: u, timeIds, maxBatch: options.maxUNetBatch, control });
+
+    if (unetChannels(p) === INPAINTING_UNET_CHANNELS) {
+      const conditioning = await inpaintConditioning(plan, p);
+      latents = new Float32Array(count * latentSize);
+      for (let i = 0; i < count; i++) {
+        control?.atStep(0, 1);
+        const extra = inpaintExtraChannels(conditioning.mask, imageSlice(conditioning.maskedLatents, i, latentSize));
+        const unet = unetFor(inpaintingUNetView(p.unet, extra), 1, cond, uncond);
+        const one = await sampleLatents(unet, samplingJob(plan, p, [plan.seeds[i]], initLatent && imageSlice(initLatent, i, latentSize), plan.mask?.latent), {
+          isCancelled: hooks.isCancelled,
+          onStep: progress([i], i),
+        });
+        latents.set(one, i * latentSize);
+      }
+    } else {
+      latents = await sampleLatents(unetFor(p.unet, count, cond, uncond), samplingJob(plan, p, plan.seeds, initLatent, plan.mask?.latent), {
+        isCancelled: hooks.isCancelled,
+        onStep: progress(plan.seeds.map((_, i) => i)),
+      });
+    }
   }
   if (await cancelled()) throw new CanceledRunError();
 
-  const format = options.outputFormat ?? 'png';
-  // Image i is encoded (sharp, on libuv threads) while image i + 1 goes through the VAE decoder.
-  const images: Promise<GeneratedImage>[] = [];
+  const images: RgbImage[] = [];
   for (let i = 0; i < count; i++) {
-    const rgb: RgbImage = await decodeLatent(p.vaeDecoder, latents.subarray(i * latentSize, (i + 1) * latentSize), latentHeight, latentWidth, p.vaeScalingFactor);
-    const parameters = formatInfotext({
-      prompts: d.prompts,
-      negativePrompts: d.negativePrompts,
-      steps: d.steps,
-      sampler: plan.sampler.sampler.label,
-      schedule: plan.sampler.schedule,
-      cfgScale: d.cfgScale,
-      seed: plan.seeds[i],
-      width: plan.width,
-      height: plan.height,
-      model: plan.checkpoint.name,
-      vae: plan.vae?.model.name,
-      denoisingStrength: plan.denoisingStrength,
-      clipSkip: d.clipSkip,
-      etaNoiseSeedDelta: d.etaNoiseSeedDelta,
-      clipEncoder: plan.encoder.name === 'default' ? undefined : plan.encoder.name,
-    });
-    const image = encodeImageOutput(rgb, format, parameters).then((data) => ({
+    images.push(await decodeLatent(p.vaeDecoder, latents.subarray(i * latentSize, (i + 1) * latentSize), latentHeight, latentWidth, p.vaeScalingFactor));
+  }
+  return { images, latents };
+}
+
+/** The A1111 "parameters" text of image `index` of a pass, with further pairs (hires fix, inpaint) before Version. */
+export function planInfotext(plan: GenerationPlan, index: number, extra?: ReadonlyArray<readonly [string, string | number]>, size?: { width: number; height: number }): string {
+  const d = plan.diffusion;
+  return formatInfotext({
+    prompts: d.prompts,
+    negativePrompts: d.negativePrompts,
+    steps: d.steps,
+    sampler: plan.sampler.sampler.label,
+    schedule: plan.sampler.schedule,
+    cfgScale: d.cfgScale,
+    seed: plan.seeds[index],
+    width: size?.width ?? plan.width,
+    height: size?.height ?? plan.height,
+    model: plan.checkpoint.name,
+    vae: plan.vae?.model.name,
+    denoisingStrength: plan.denoisingStrength,
+    clipSkip: d.clipSkip,
+    etaNoiseSeedDelta: d.etaNoiseSeedDelta,
+    clipEncoder: plan.encoder.name === 'default' ? undefined : plan.encoder.name,
+    extra,
+  });
+}
+
+/**
+ * txt2img / img2img for one diffusion stage: generateImages, then each image encoded (PNG with its parameters by
+ * default) while the next one goes through the VAE decoder.
+ */
+export async function runDiffusion(plan: GenerationPlan, p: LoadedPipeline, options: PipelineOptions = {}, hooks: PipelineHooks = {}): Promise<GeneratedImage[]> {
+  const { images } = await generateImages(plan, p, options, hooks);
+  const format = options.outputFormat ?? 'png';
+  return Promise.all(
+    images.map(async (rgb, i) => ({
       index: i,
       seed: plan.seeds[i],
-      data,
+      data: await encodeImageOutput(rgb, format, planInfotext(plan, i)),
       format,
       contentType: CONTENT_TYPES[format],
       width: rgb.width,
       height: rgb.height,
-    }));
-    image.catch(() => undefined); // reported by Promise.all below, not as an unhandled rejection meanwhile
-    images.push(image);
-  }
-  return Promise.all(images);
+    })),
+  );
 }

@@ -5,7 +5,8 @@ import { resolveSeeds } from '../runner/seeds';
 import { assertRunnable, readModelFolder, type ModelFolder, type TextEncoderFiles } from './model-folder';
 import { loadLora, type LoadedLora } from './lora-merge';
 import { loadEmbedding, type LoadedEmbedding } from './textual-inversion';
-import { loadRgb, type RgbImage } from './vae';
+import { decodeRgb, resizeRgb, type RgbImage } from './vae';
+import { planControlNets, type ControlNetUnitPlan } from '../controlnet/controlnet-plan';
 
 /** Stage types this engine runs. */
 export const SUPPORTED_STAGES = ['INPUT_INITIALIZE', 'DIFFUSION'] as const;
@@ -16,6 +17,8 @@ const LORA_KINDS = ['LORA', 'LOCON', 'LYCORIS'];
 const EMBEDDING_KINDS = ['TEXTUAL_INVERSION'];
 /** `sdVae` values meaning "the checkpoint's own VAE". */
 const BUILTIN_VAE = new Set(['', 'none', 'automatic', 'auto']);
+/** Input channels of an inpainting UNet: latent (4) + mask (1) + masked-image latent (4). */
+export const INPAINTING_UNET_CHANNELS = 9;
 /** A1111's img2img default when a start image comes without a strength. */
 export const DEFAULT_DENOISING_STRENGTH = 0.75;
 
@@ -25,29 +28,64 @@ export interface EncoderChoice {
   encoders: TextEncoderFiles[];
 }
 
-/** Everything a run needs, checked: building one throws FatalRunError for every bad parameter. */
-export interface GenerationPlan {
-  stageIndex: number;
-  stageCount: number;
+/** The model side of a diffusion pass, checked: what a set of diffusion parameters loads and how it samples. */
+export interface ModelPlan {
   diffusion: DiffusionParams;
   checkpoint: RunnerModel;
   model: ModelFolder;
   encoder: EncoderChoice;
   vae?: { model: RunnerModel; folder: ModelFolder };
   sampler: ResolvedSampler;
-  seeds: bigint[];
-  width: number;
-  height: number;
-  /** img2img start image (resized to the output size) with its strength in [0, 1); absent for txt2img. */
-  init?: { image: RgbImage; strength: number };
-  /** Strength as requested, for the infotext (also when ≥ 1 made the run a txt2img). */
-  denoisingStrength?: number;
   /** LoRAs to merge, read and checked (block weights against the family). */
   loras: LoadedLora[];
   /** Textual-inversion embeddings, read; prompts name them by their catalogue name. */
   embeddings: LoadedEmbedding[];
+  /** A 9-channel inpainting UNet (latent + mask + masked-image latent): needs the VAE encoder for its conditioning. */
+  inpaintingUnet: boolean;
   /** Accepted-but-ignored parameters, for logs. */
   notices: string[];
+}
+
+/** img2img start: images (encoded here) or latents (already encoded and scaled), with the strength. */
+export interface GenerationInit {
+  /** One start image for all images, at the pass's size. */
+  image?: RgbImage;
+  /** One start image per image, at the pass's size. */
+  images?: readonly RgbImage[];
+  /** Start latents: one image's (shared) or one per image, one after the other; wins over images. */
+  latents?: Float32Array;
+  /** In [0, 1); 0 skips sampling (the start through the VAE). */
+  strength: number;
+  /** Take exactly this many steps on a stretched schedule (A1111's hires-fix second pass). */
+  steps?: number;
+}
+
+/** Inpainting of a pass: which latent pixels are repainted, and the 9-channel UNet's extra input. */
+export interface GenerationMask {
+  /** latentHeight × latentWidth; 1 = repaint, 0 = keep the start latent. */
+  latent: Float32Array;
+  /**
+   * For 9-channel UNets: the mask at latent size (binary) and each image's masked-image latent (4 channels, one
+   * after the other, or one shared). Absent: mask 1 everywhere and a mid-grey image, as A1111 does without a mask.
+   */
+  conditioning?: { mask: Float32Array; maskedLatents: Float32Array };
+}
+
+/** Everything a diffusion pass needs, checked: building one throws FatalRunError for every bad parameter. */
+export interface GenerationPlan extends ModelPlan {
+  stageIndex: number;
+  stageCount: number;
+  seeds: bigint[];
+  width: number;
+  height: number;
+  /** img2img start (resized to the output size) with its strength in [0, 1); absent for txt2img. */
+  init?: GenerationInit;
+  /** Strength as requested, for the infotext (also when ≥ 1 made the run a txt2img). */
+  denoisingStrength?: number;
+  /** Inpainting: masked img2img (needs init). */
+  mask?: GenerationMask;
+  /** ControlNet units (`controlnet.args`) with their hints at width × height; absent or empty = none. */
+  control?: ControlNetUnitPlan[];
 }
 
 /** A catalogue model handed to the run, by id (decimal string) or name. */
@@ -128,8 +166,10 @@ function checkFeatureFlags(d: DiffusionParams, model: ModelFolder, checkpoint: R
     }
     throw new FatalRunError('enablePix2pix: InstructPix2Pix checkpoints are not supported by this engine yet');
   }
-  if (inChannels !== undefined && inChannels !== 4) {
-    throw new FatalRunError(`"${checkpoint.name}" has a UNet with ${String(inChannels)} input channels; this engine runs 4-channel text-to-image UNets`);
+  if (inChannels !== undefined && inChannels !== 4 && inChannels !== INPAINTING_UNET_CHANNELS) {
+    throw new FatalRunError(
+      `"${checkpoint.name}" has a UNet with ${String(inChannels)} input channels; this engine runs 4-channel UNets and 9-channel inpainting UNets`,
+    );
   }
   if (d.layerDiffusion?.enable) {
     if (!model.extras.has('layer_diffusion')) {
@@ -144,27 +184,19 @@ function checkFeatureFlags(d: DiffusionParams, model: ModelFolder, checkpoint: R
   if (d.useHunyuanDit) notices.push('useHunyuanDit is deprecated and has no effect');
 }
 
-function checkUnsupported(d: DiffusionParams): void {
-  if (d.controlnet?.args.length) throw new FatalRunError('ControlNet (controlnet.args) is not supported by this engine yet');
+function checkUnsupported(d: DiffusionParams, controlNets: boolean): void {
+  // A caller that plans `controlnet.args` (planControlNets, which needs the pass size) says so; others refuse them.
+  if (d.controlnet?.args.length && !controlNets) throw new FatalRunError('ControlNet (controlnet.args) is not supported by this engine yet');
   if (d.animateDiff?.args.length) throw new FatalRunError('AnimateDiff (animateDiff.args) is not supported by this engine yet');
 }
 
 /**
- * Reads and checks a job before anything runs: stage types, the checkpoint and its folder, sampler and schedule,
- * text encoder choice, VAE, request flags, sizes, seeds and the img2img start image. Every problem is a
- * FatalRunError naming what is wrong (and, where there is a choice, what is supported).
+ * Checks one set of diffusion parameters and reads what they need: the checkpoint and its folder, sampler and
+ * schedule, text encoder choice, VAE (with its encoder when `vaeEncoder`), request flags, LoRAs and embeddings.
+ * Every problem is a FatalRunError naming what is wrong (and, where there is a choice, what is supported).
  */
-export async function planGeneration(input: RunInput): Promise<GenerationPlan> {
-  const { stages } = input.request;
-  for (const stage of stages) {
-    if (!(SUPPORTED_STAGES as readonly string[]).includes(stage.type)) throw new FatalRunError(`stage ${stage.type} is not supported by this engine yet`);
-  }
-  const stageIndex = stages.findIndex((s) => s.type === 'DIFFUSION');
-  const d = stages[stageIndex]?.diffusion;
-  if (!d) throw new FatalRunError('the job has no DIFFUSION stage');
-  const ii: InputInitialize | undefined = stages.find((s) => s.type === 'INPUT_INITIALIZE')?.inputInitialize;
-  checkUnsupported(d);
-
+export async function planDiffusionModel(input: RunInput, d: DiffusionParams, opts: { vaeEncoder: boolean; controlNets?: boolean }): Promise<ModelPlan> {
+  checkUnsupported(d, opts.controlNets ?? false);
   let sampler: ResolvedSampler;
   try {
     sampler = resolveSampler(d.sampler, d.scheduleName);
@@ -172,38 +204,15 @@ export async function planGeneration(input: RunInput): Promise<GenerationPlan> {
     if (e instanceof SamplerConfigError) throw new FatalRunError(e.message);
     throw e;
   }
-  const width = d.width;
-  const height = d.height;
-  if (!(width > 0 && height > 0 && width % 8 === 0 && height % 8 === 0)) throw new FatalRunError(`width and height must be positive multiples of 8, got ${width}×${height}`);
-
-  const imageId = ii?.imageResourceId;
-  const strength = imageId ? (d.denoisingStrength ?? DEFAULT_DENOISING_STRENGTH) : undefined;
-  const needEncoder = strength !== undefined && strength < 1;
   const checkpoint = chooseCheckpoint(input, d);
   const model = readModelFolder(checkpoint.path);
+  const inpaintingUnet = model.unet?.config?.in_channels === INPAINTING_UNET_CHANNELS;
+  const needEncoder = opts.vaeEncoder || inpaintingUnet;
   const vae = chooseVae(input, d, needEncoder);
   assertRunnable(vae ? { ...model, vaeDecoder: vae.folder.vaeDecoder, vaeEncoder: vae.folder.vaeEncoder } : model, { vaeEncoder: needEncoder });
   const notices: string[] = [];
   checkFeatureFlags(d, model, checkpoint, notices);
   const encoder = chooseEncoder(model, checkpoint, d);
-
-  let init: GenerationPlan['init'];
-  if (imageId && strength !== undefined) {
-    let bytes: Buffer;
-    try {
-      bytes = await input.loadResource(imageId);
-    } catch (e) {
-      throw new FatalRunError(`input image ${imageId} could not be read: ${(e as Error).message}`);
-    }
-    let image: RgbImage;
-    try {
-      image = await loadRgb(bytes, width, height);
-    } catch (e) {
-      throw new FatalRunError(`input image ${imageId} is not a readable image: ${(e as Error).message}`);
-    }
-    // Strength 1 starts from pure noise: the start image has no influence at all.
-    if (strength < 1) init = { image, strength };
-  }
 
   const loras: LoadedLora[] = [];
   for (const item of d.lora?.items ?? []) {
@@ -219,24 +228,63 @@ export async function planGeneration(input: RunInput): Promise<GenerationPlan> {
     if (embeddings.some((e) => e.request.name === found.name)) continue;
     embeddings.push(await loadEmbedding({ id: found.id, name: found.name, file: found.path, weight: item.weight }, model.family));
   }
+  return { diffusion: d, checkpoint, model, encoder, vae, sampler, loras, embeddings, inpaintingUnet, notices };
+}
 
-  const count = ii?.count ?? 1;
+/** Sizes a diffusion pass can take: positive multiples of 8 (the latent grid). */
+export function checkPassSize(width: number, height: number, what = 'width and height'): void {
+  if (!(width > 0 && height > 0 && width % 8 === 0 && height % 8 === 0)) throw new FatalRunError(`${what} must be positive multiples of 8, got ${width}×${height}`);
+}
+
+/** Reads an uploaded image of the job, with the errors a job reports for a missing or unreadable one. */
+export async function loadJobImage(input: RunInput, resourceId: string, what = 'input image'): Promise<RgbImage> {
+  let bytes: Buffer;
+  try {
+    bytes = await input.loadResource(resourceId);
+  } catch (e) {
+    throw new FatalRunError(`${what} ${resourceId} could not be read: ${(e as Error).message}`);
+  }
+  try {
+    return await decodeRgb(bytes);
+  } catch (e) {
+    throw new FatalRunError(`${what} ${resourceId} is not a readable image: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Reads and checks a txt2img / img2img job (INPUT_INITIALIZE + DIFFUSION) before anything runs: stage types, the
+ * model side (planDiffusionModel), sizes, seeds and the img2img start image. Multi-stage jobs are planned stage by
+ * stage in ../stages.
+ */
+export async function planGeneration(input: RunInput): Promise<GenerationPlan> {
+  const { stages } = input.request;
+  for (const stage of stages) {
+    if (!(SUPPORTED_STAGES as readonly string[]).includes(stage.type)) throw new FatalRunError(`stage ${stage.type} is not supported by this engine yet`);
+  }
+  const stageIndex = stages.findIndex((s) => s.type === 'DIFFUSION');
+  const d = stages[stageIndex]?.diffusion;
+  if (!d) throw new FatalRunError('the job has no DIFFUSION stage');
+  const ii: InputInitialize | undefined = stages.find((s) => s.type === 'INPUT_INITIALIZE')?.inputInitialize;
+  const imageId = ii?.imageResourceId;
+  const strength = imageId ? (d.denoisingStrength ?? DEFAULT_DENOISING_STRENGTH) : undefined;
+  const modelPlan = await planDiffusionModel(input, d, { vaeEncoder: strength !== undefined && strength < 1, controlNets: true });
+  checkPassSize(d.width, d.height);
+  let init: GenerationPlan['init'];
+  if (imageId && strength !== undefined) {
+    const image = await resizeRgb(await loadJobImage(input, imageId), d.width, d.height);
+    // Strength 1 starts from pure noise: the start image has no influence at all.
+    if (strength < 1) init = { image, strength };
+  }
+  const control = await planControlNets(input, d, { width: d.width, height: d.height, family: modelPlan.model.family, startImageId: imageId });
   return {
+    ...modelPlan,
     stageIndex,
     stageCount: stages.length,
-    diffusion: d,
-    checkpoint,
-    model,
-    encoder,
-    vae,
-    sampler,
-    seeds: resolveSeeds(ii?.seed, count),
-    width,
-    height,
+    seeds: resolveSeeds(ii?.seed, ii?.count ?? 1),
+    width: d.width,
+    height: d.height,
     init,
     denoisingStrength: strength,
-    loras,
-    embeddings,
-    notices,
+    control,
   };
 }

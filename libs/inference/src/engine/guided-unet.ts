@@ -1,5 +1,7 @@
 import type * as ort from 'onnxruntime-node';
 import type { UNetCall } from '../samplers';
+import type { ControlNetGuidance } from '../controlnet/controlnet-guidance';
+import { isResidualName } from '../controlnet/controlnet-residuals';
 import { floatData, floatTensor, OnnxComponent, timestepTensor, type ValueInfo } from './onnx-component';
 import type { PromptConditioning } from './text-conditioning';
 
@@ -21,11 +23,15 @@ export interface GuidedUNetOptions {
    * a fixed batch axis always gets its own size.
    */
   maxBatch?: number;
+  /** ControlNet units: their summed residuals replace the zero residuals on the steps where a unit acts. */
+  control?: ControlNetGuidance;
 }
 
 /** One UNet call's share of the work: which (branch, image) items, and the feeds that never change between steps. */
 interface BatchGroup {
   items: { uncond: boolean; image: number }[];
+  /** Per batch row (padding included): whether it is an unconditional item. */
+  uncondRows: boolean[];
   size: number;
   staticFeeds: Record<string, ort.Tensor>;
 }
@@ -38,12 +44,12 @@ function spatialDim(dim: number | string | undefined, full: number): number {
 
 /**
  * Zero residuals for a UNet exported with ControlNet inputs (`down_block_additional_residuals.*`,
- * `mid_block_additional_residual`) when no ControlNet runs: adding zero leaves the UNet as it is.
+ * `mid_block_additional_residual`, or `down_block_<i>`) when no ControlNet acts: adding zero leaves the UNet as it is.
  */
 function zeroResidualFeeds(unet: OnnxComponent, batch: number, h: number, w: number): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, info] of unet.inputs) {
-    if (!name.startsWith('down_block_additional_residuals') && !name.startsWith('mid_block_additional_residual')) continue;
+    if (!isResidualName(name)) continue;
     const channels = typeof info.shape[1] === 'number' ? info.shape[1] : 0;
     if (!channels) throw new Error(`${name}: its channel count is not fixed in the graph`);
     const dims = [batch, channels, spatialDim(info.shape[2], h), spatialDim(info.shape[3], w)];
@@ -99,7 +105,7 @@ export function guidedUNet(o: GuidedUNetOptions): UNetCall<Float32Array> {
       if (!o.timeIds) throw new Error('this UNet takes time_ids: SDXL size conditioning is required');
       staticFeeds.time_ids = repeatRows(unet.input('time_ids'), padded.map(() => o.timeIds as Float32Array), [size, o.timeIds.length]);
     }
-    groups.push({ items: part, size, staticFeeds });
+    groups.push({ items: part, uncondRows: padded.map((it) => it.uncond), size, staticFeeds });
   }
 
   return async (input, timestep) => {
@@ -112,10 +118,9 @@ export function guidedUNet(o: GuidedUNetOptions): UNetCall<Float32Array> {
         const image = g.items[Math.min(i, g.items.length - 1)].image;
         sample.set(input.subarray(image * latentSize, (image + 1) * latentSize), i * latentSize);
       }
-      const out = await unet.run(
-        { ...g.staticFeeds, sample: floatTensor(sampleInfo, sample, [g.size, LATENT_CHANNELS, h, w]), timestep: t },
-        [outputName],
-      );
+      const sampleTensor = floatTensor(sampleInfo, sample, [g.size, LATENT_CHANNELS, h, w]);
+      const residuals = o.control ? await o.control.residuals({ uncond: g.uncondRows, sample: sampleTensor, timestep, context: g.staticFeeds }) : undefined;
+      const out = await unet.run({ ...g.staticFeeds, ...residuals, sample: sampleTensor, timestep: t }, [outputName]);
       const data = floatData(out[outputName]);
       g.items.forEach((it, i) => {
         (it.uncond ? (uncondOut as Float32Array) : condOut).set(data.subarray(i * latentSize, (i + 1) * latentSize), it.image * latentSize);

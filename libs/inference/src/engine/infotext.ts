@@ -17,6 +17,8 @@ export interface InfotextFields {
   clipSkip?: number;
   etaNoiseSeedDelta?: number;
   clipEncoder?: string;
+  /** Further pairs in order, before Version (hires fix and inpaint settings, as A1111 names them). */
+  extra?: ReadonlyArray<readonly [string, string | number]>;
 }
 
 const SCHEDULE_LABELS: Record<string, string> = { karras: 'Karras', exponential: 'Exponential', normal: 'Normal', uniform: 'Uniform' };
@@ -49,6 +51,7 @@ export function formatInfotext(f: InfotextFields): string {
     ['Clip skip', f.clipSkip && f.clipSkip > 1 ? f.clipSkip : undefined],
     ['Clip encoder', f.clipEncoder ? value(f.clipEncoder) : undefined],
     ['ENSD', f.etaNoiseSeedDelta || undefined],
+    ...(f.extra ?? []).map(([k, v]): [string, string | number] => [k, typeof v === 'string' ? value(v) : v]),
     ['Version', 'darkroom'],
   ];
   const line = pairs

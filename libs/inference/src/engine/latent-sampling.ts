@@ -5,6 +5,7 @@ import {
   planSampling,
   samplerNoise,
   SamplingCancelledError,
+  type EpsilonModel,
   type ModelSchedule,
   type NoiseSource,
   type ResolvedSampler,
@@ -24,8 +25,18 @@ export interface SamplingJob {
   etaNoiseSeedDelta?: number;
   latentHeight: number;
   latentWidth: number;
-  /** img2img: the start image's latent (scaled by the VAE factor), shared by all images; strength in (0, 1). */
-  init?: { latent: Float32Array; strength: number };
+  /**
+   * img2img: start latents (scaled by the VAE factor), one image's (shared by all) or one per image, one after the
+   * other; strength in (0, 1]. `steps`: take exactly that many steps on a schedule stretched to ⌊steps / strength⌋
+   * (A1111's hires-fix second pass) instead of ⌊strength · steps⌋ + 1 of the job's schedule.
+   */
+  init?: { latent: Float32Array; strength: number; steps?: number };
+  /**
+   * Inpainting: per latent pixel (latentHeight × latentWidth, the same for every image and channel) 1 where the
+   * image is repainted and 0 where the start latent stays. As in A1111, every denoised estimate is blended with the
+   * start latent under the mask, and so is the final result. Needs `init`.
+   */
+  mask?: Float32Array;
 }
 
 export interface SamplingControl {
@@ -39,6 +50,8 @@ interface Grid {
   sigmas?: Float64Array;
   timesteps?: number[];
   total: number;
+  /** Steps of the schedule the grid was cut from. */
+  scheduleSteps: number;
 }
 
 /**
@@ -47,27 +60,40 @@ interface Grid {
  * max(1, ⌊steps · strength⌋) timesteps.
  */
 function grid(job: SamplingJob): Grid {
-  const plan = planSampling(job.resolved, job.schedule, job.steps);
+  const exact = job.init?.steps;
+  const strength = min(job.init?.strength ?? 1, 0.999);
+  const scheduleSteps = exact ? (strength > 0 ? max(exact, floor(exact / strength)) : exact) : job.steps;
+  const plan = planSampling(job.resolved, job.schedule, scheduleSteps);
   if (plan.space === 'sigma') {
     let sigmas = plan.sigmas;
     if (job.init) {
       const steps = sigmas.length - 1;
-      const tEnc = floor(min(job.init.strength, 0.999) * steps);
+      const tEnc = exact ? min(exact, steps) - 1 : floor(strength * steps);
       sigmas = sigmas.subarray(steps - tEnc - 1);
     }
-    return { sigmas, total: sigmas.length - 1 };
+    return { sigmas, total: sigmas.length - 1, scheduleSteps };
   }
   let timesteps = plan.timesteps;
   if (job.init) {
-    const keep = max(1, min(timesteps.length, floor(timesteps.length * job.init.strength)));
+    const keep = exact ? min(timesteps.length, exact) : max(1, min(timesteps.length, floor(timesteps.length * job.init.strength)));
     timesteps = timesteps.slice(timesteps.length - keep);
   }
-  return { timesteps, total: timesteps.length };
+  return { timesteps, total: timesteps.length, scheduleSteps };
 }
 
 /** Steps a job will take (progress totals). */
 export function samplingStepCount(job: SamplingJob): number {
   return grid(job).total;
+}
+
+/** denoised ← init where the mask keeps the start latent (mask 0), denoised where it repaints (mask 1); in place. */
+function blendUnderMask(denoised: Float32Array, init: Float32Array, mask: Float32Array): Float32Array {
+  const plane = mask.length;
+  for (let i = 0; i < denoised.length; i++) {
+    const m = mask[i % plane];
+    if (m !== 1) denoised[i] = init[i % init.length] * (1 - m) + denoised[i] * m;
+  }
+  return denoised;
 }
 
 /** Concatenates per-image noise streams so a batch of images samples as one vector, each with its own seed. */
@@ -76,6 +102,25 @@ function perImage(seeds: readonly bigint[], length: number, make: (seed: bigint)
   return () => {
     const out = new Float32Array(seeds.length * length);
     sources.forEach((next, i) => out.set(next(), i * length));
+    return out;
+  };
+}
+
+/**
+ * The timestep samplers' noise prediction with the mask applied to the denoised estimate it implies
+ * (x0 = (x − √(1−ᾱ)·ε) / √ᾱ, blended, turned back into ε): the same blend as the sigma samplers get.
+ */
+function maskedEpsilonModel(model: EpsilonModel<Float32Array>, schedule: ModelSchedule, init: Float32Array, mask: Float32Array): EpsilonModel<Float32Array> {
+  return async (x, t) => {
+    const eps = await model(x, t);
+    const a = schedule.alphasCumprod[t];
+    const sa = sqrt(a);
+    const sb = sqrt(1 - a);
+    const x0 = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) x0[i] = (x[i] - sb * eps[i]) / sa;
+    blendUnderMask(x0, init, mask);
+    const out = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = (x[i] - sa * x0[i]) / sb;
     return out;
   };
 }
@@ -95,21 +140,26 @@ export async function sampleLatents(unet: UNetCall<Float32Array>, job: SamplingJ
   const noise: NoiseSource = () => noiseDraw();
   const g = grid(job);
   const init = job.init?.latent;
+  const mask = init && job.mask ? job.mask : undefined;
+  if (job.mask && !init) throw new Error('an inpainting mask needs start latents');
   const onStep = control.onStep ? (i: number, _x: Float32Array, denoised: Float32Array) => control.onStep?.(i + 1, g.total, denoised) : undefined;
   try {
     if (g.sigmas) {
       const sigma0 = g.sigmas[0];
       const x = new Float32Array(start.length);
-      for (let i = 0; i < x.length; i++) x[i] = (init ? init[i % length] : 0) + start[i] * sigma0;
+      for (let i = 0; i < x.length; i++) x[i] = (init ? init[i % init.length] : 0) + start[i] * sigma0;
       if (job.resolved.sampler.space !== 'sigma') throw new Error('unreachable: sigma grid for a timestep sampler');
-      return await job.resolved.sampler.sample({
-        denoiser: denoiserFromUNet(job.schedule, unet),
+      const plain = denoiserFromUNet(job.schedule, unet);
+      const denoiser = mask && init ? async (v: Float32Array, sigma: number) => blendUnderMask(await plain(v, sigma), init, mask) : plain;
+      const out = await job.resolved.sampler.sample({
+        denoiser,
         sigmas: g.sigmas,
         x,
         noise,
         onStep,
         isCancelled: control.isCancelled,
       });
+      return mask && init ? blendUnderMask(out, init, mask) : out;
     }
     const timesteps = g.timesteps as number[];
     let x = start;
@@ -118,19 +168,21 @@ export async function sampleLatents(unet: UNetCall<Float32Array>, job: SamplingJ
       const sa = sqrt(a);
       const sb = sqrt(1 - a);
       x = new Float32Array(start.length);
-      for (let i = 0; i < x.length; i++) x[i] = sa * init[i % length] + sb * start[i];
+      for (let i = 0; i < x.length; i++) x[i] = sa * init[i % init.length] + sb * start[i];
     }
     if (job.resolved.sampler.space !== 'timestep') throw new Error('unreachable: timestep grid for a sigma sampler');
-    return await job.resolved.sampler.sample({
-      model: epsilonModelFromUNet(job.schedule, unet),
+    const plain = epsilonModelFromUNet(job.schedule, unet);
+    const out = await job.resolved.sampler.sample({
+      model: mask && init ? maskedEpsilonModel(plain, job.schedule, init, mask) : plain,
       schedule: job.schedule,
       timesteps,
-      numInferenceSteps: job.steps,
+      numInferenceSteps: g.scheduleSteps,
       x,
       noise,
       onStep,
       isCancelled: control.isCancelled,
     });
+    return mask && init ? blendUnderMask(out, init, mask) : out;
   } catch (e) {
     if (e instanceof SamplingCancelledError) throw new CanceledRunError();
     throw e;

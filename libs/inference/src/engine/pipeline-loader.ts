@@ -21,6 +21,8 @@ export interface LoadedPipeline {
   schedule: ModelSchedule;
   /** The embeddings the text encoder sessions carry, for the prompt's embedding slots. */
   embeddings?: { list: readonly LoadedEmbedding[]; ids: EmbeddingIds };
+  /** The ControlNets of the request's units, in unit order (empty without ControlNet). */
+  controlNets: OnnxComponent[];
   /** Gives the sessions back to the cache (they stay loaded until evicted). */
   release(): void;
 }
@@ -39,6 +41,8 @@ export interface PipelineRequest {
   loras?: readonly LoadedLora[];
   /** Textual-inversion embeddings with the token ids they take; written into the text encoders' token tables. */
   embeddings?: { list: readonly LoadedEmbedding[]; ids: EmbeddingIds };
+  /** ControlNet models (catalogue id + files), one per unit; sessions are cached like the model's own. */
+  controlNets?: readonly { files: ComponentFiles; modelKey: string }[];
   /** Name for error messages. */
   modelName?: string;
 }
@@ -117,6 +121,8 @@ export async function loadPipeline(cache: SessionCache, tokenizers: TokenizerCac
     const unet = await take(model.unet, req.modelKey, { component: 'unet' });
     const vaeDecoder = await take(vaeFolder.vaeDecoder, vaeKey);
     const vaeEncoder = req.vaeEncoder && vaeFolder.vaeEncoder ? await take(vaeFolder.vaeEncoder, vaeKey) : undefined;
+    const controlNets: OnnxComponent[] = [];
+    for (const cn of req.controlNets ?? []) controlNets.push(await take(cn.files, cn.modelKey));
     return {
       family: model.family,
       textUnits,
@@ -126,6 +132,7 @@ export async function loadPipeline(cache: SessionCache, tokenizers: TokenizerCac
       vaeScalingFactor: vaeFolder.vaeScalingFactor,
       schedule: ModelSchedule.fromConfig(model.schedulerConfig, { precision: 'float32' }),
       embeddings: req.embeddings?.list.length ? req.embeddings : undefined,
+      controlNets,
       release: () => leases.forEach((l) => l.release()),
     };
   } catch (e) {

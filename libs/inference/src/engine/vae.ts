@@ -63,13 +63,18 @@ export async function decodeLatent(decoder: OnnxComponent, latent: Float32Array,
  * the graph computed (real ones sample inside the graph).
  */
 export async function encodeImage(encoder: OnnxComponent, img: RgbImage, scalingFactor: number): Promise<Float32Array> {
+  return encodeChw(encoder, rgbToChw(img), img.width, img.height, scalingFactor);
+}
+
+/** CHW floats in [−1, 1] (e.g. a masked image, whose hidden part is 0: mid grey) → latent, as `encodeImage`. */
+export async function encodeChw(encoder: OnnxComponent, chw: Float32Array, width: number, height: number, scalingFactor: number): Promise<Float32Array> {
   const inputName = encoder.hasInput('sample') ? 'sample' : [...encoder.inputs.keys()][0];
   const outputName = encoder.outputs.has('latent_sample')
     ? 'latent_sample'
     : encoder.outputs.has('latent_parameters')
       ? 'latent_parameters'
       : [...encoder.outputs.keys()][0];
-  const out = await encoder.run({ [inputName]: floatTensor(encoder.input(inputName), rgbToChw(img), [1, 3, img.height, img.width]) }, [outputName]);
+  const out = await encoder.run({ [inputName]: floatTensor(encoder.input(inputName), chw, [1, 3, height, width]) }, [outputName]);
   const t = out[outputName];
   const data = floatData(t);
   const size = LATENT_CHANNELS * (t.dims[2] as number) * (t.dims[3] as number);
@@ -77,4 +82,30 @@ export async function encodeImage(encoder: OnnxComponent, img: RgbImage, scaling
   // The mean is the first four channels of either layout.
   for (let i = 0; i < size; i++) latent[i] = data[i] * scalingFactor;
   return latent;
+}
+
+export type ResizeKernel = 'lanczos3' | 'nearest' | 'cubic' | 'linear' | 'mitchell';
+
+/** Stretches an RGB image to width × height with sharp (Lanczos 3 unless told); the same object when the size matches. */
+export async function resizeRgb(img: RgbImage, width: number, height: number, kernel: ResizeKernel = 'lanczos3'): Promise<RgbImage> {
+  if (img.width === width && img.height === height) return img;
+  const { data, info } = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  })
+    .resize(width, height, { fit: 'fill', kernel })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+/** Decodes any image sharp reads at its own size (EXIF-rotated, alpha flattened on white) to RGB. */
+export async function decodeRgb(bytes: Buffer): Promise<RgbImage> {
+  const { data, info } = await sharp(bytes)
+    .rotate()
+    .flatten({ background: { r: 255, g: 255, b: 255 } })
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`expected 3 channels after flattening, got ${info.channels}`);
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }

@@ -30,6 +30,18 @@ export interface RunHooks {
   onProgress(progress: RunProgress): void | Promise<void>;
   /** Checked between steps; a true answer stops the run with a CanceledRunError. */
   isCancelled(): boolean | Promise<boolean>;
+  /**
+   * Optional: a runner that cannot make some of the job's images (the others are fine) reports each one here and
+   * returns outputs for the rest only. The worker then finishes the job with the images made and refunds the
+   * share of the missing ones; when none is made, the job fails.
+   */
+  onImageFailed?(failure: ImageFailure): void | Promise<void>;
+}
+
+/** One image of the job (`index` in 0…count−1) that could not be made, and why. */
+export interface ImageFailure {
+  index: number;
+  reason: string;
 }
 
 export interface RunOutput {

@@ -1,11 +1,14 @@
-import { runDiffusion, checkLoadedPipeline, plannedSteps, type PipelineOptions } from '../engine/diffusion.pipeline';
+import type { PipelineOptions } from '../engine/diffusion.pipeline';
 import { sessionOptions, type ExecutionOptions } from '../engine/execution-options';
-import { planGeneration } from '../engine/generation-plan';
 import { RunStats } from '../engine/onnx-component';
-import { loadPipeline, TokenizerCache } from '../engine/pipeline-loader';
+import { TokenizerCache } from '../engine/pipeline-loader';
 import { SessionCache } from '../engine/session-cache';
-import { assignEmbeddingIds, usedTokenIds, type EmbeddingIds, type LoadedEmbedding } from '../engine/textual-inversion';
 import { SamplerConfigError } from '../samplers';
+import { JobStageServices } from '../stages/job-stage-services';
+import { runStageChain, type StageRegistry } from '../stages/stage-chain';
+import { STAGE_EXECUTORS } from '../stages/stage-registry';
+import { DEFAULT_UPSCALER_CACHE, EsrganModelStore } from '../upscale/esrgan-models';
+import { ImageUpscaler, UPSCALER_MODEL_KEY_PREFIX } from '../upscale/image-upscaler';
 import { FatalRunError, type JobRunner, type RunHooks, type RunInput, type RunOutput } from './job-runner';
 
 export interface OnnxJobRunnerOptions extends ExecutionOptions, PipelineOptions {
@@ -15,20 +18,28 @@ export interface OnnxJobRunnerOptions extends ExecutionOptions, PipelineOptions 
   stats?: RunStats;
   /** Receives accepted-but-ignored parameter notices (e.g. deprecated flags). */
   onNotice?(jobId: string, notice: string): void;
+  /** Where ESRGAN models converted to ONNX at first use are kept (default: <tmp>/darkroom-upscalers). */
+  upscalerCacheDir?: string;
+  /** Input tile side of model upscalers in pixels (default 256). */
+  upscaleTile?: number;
+  /** Stage executors by type (default: STAGE_EXECUTORS). */
+  stages?: StageRegistry;
 }
 
 const DEFAULT_BUDGET = 8 * 1024 ** 3;
 
 /**
- * The diffusion engine behind the worker: runs INPUT_INITIALIZE + DIFFUSION jobs (txt2img, img2img) on ONNX Runtime
- * for SD 1.x, 2.x and SDXL folders. Sessions stay loaded between jobs within the memory budget; `heldModels()` names
- * the checkpoints they belong to so the queue can route jobs to a worker that holds their model.
+ * The diffusion engine behind the worker: runs a job's stages (INPUT_INITIALIZE, DIFFUSION, IMAGE_TO_UPSCALER,
+ * IMAGE_TO_INPAINT, in any valid order) on ONNX Runtime for SD 1.x, 2.x and SDXL folders. Sessions stay loaded
+ * between jobs within the memory budget; `heldModels()` names the checkpoints they belong to so the queue can route
+ * jobs to a worker that holds their model.
  */
 export class OnnxJobRunner implements JobRunner {
   readonly name = 'onnx';
   readonly stats: RunStats;
   private readonly cache: SessionCache;
   private readonly tokenizers = new TokenizerCache();
+  private readonly upscaler: ImageUpscaler;
 
   constructor(private readonly options: OnnxJobRunnerOptions = {}) {
     this.stats = options.stats ?? new RunStats();
@@ -37,10 +48,16 @@ export class OnnxJobRunner implements JobRunner {
       sessionOptions: sessionOptions(options),
       stats: this.stats,
     });
+    this.upscaler = new ImageUpscaler({
+      cache: this.cache,
+      store: new EsrganModelStore(options.upscalerCacheDir ?? DEFAULT_UPSCALER_CACHE),
+      tile: options.upscaleTile,
+    });
   }
 
+  /** Catalogue ids of the checkpoints (and VAEs) with loaded sessions; upscaler models are not catalogue models. */
   heldModels(): string[] {
-    return this.cache.heldModels();
+    return this.cache.heldModels().filter((k) => !k.startsWith(UPSCALER_MODEL_KEY_PREFIX));
   }
 
   /** Releases every cached session that no run is using. */
@@ -49,64 +66,20 @@ export class OnnxJobRunner implements JobRunner {
   }
 
   async run(input: RunInput, hooks: RunHooks): Promise<RunOutput[]> {
-    const plan = await planGeneration(input);
-    for (const notice of plan.notices) this.options.onNotice?.(input.jobId, notice);
-    let embeddings: { list: LoadedEmbedding[]; ids: EmbeddingIds } | undefined;
-    if (plan.embeddings.length) {
-      const { tokenizer } = this.tokenizers.get(plan.encoder.encoders[0].tokenizerDir);
-      const used = usedTokenIds([plan.diffusion.prompts, plan.diffusion.negativePrompts], tokenizer, plan.embeddings);
-      embeddings = { list: plan.embeddings, ids: assignEmbeddingIds(plan.embeddings, used) };
-    }
-    const pipeline = await loadPipeline(this.cache, this.tokenizers, {
-      model: plan.model,
-      modelKey: plan.checkpoint.id,
-      encoders: plan.encoder.encoders,
-      vae: plan.vae ? { folder: plan.vae.folder, modelKey: plan.vae.model.id } : undefined,
-      vaeEncoder: plan.init !== undefined,
-      loras: plan.loras,
-      embeddings,
-      modelName: plan.checkpoint.name,
-    }).catch((e: unknown) => {
-      if (e instanceof FatalRunError) throw e;
-      throw new FatalRunError(`model "${plan.checkpoint.name}" could not be loaded: ${(e as Error).message}`);
+    const services = new JobStageServices(input, {
+      cache: this.cache,
+      tokenizers: this.tokenizers,
+      upscaler: this.upscaler,
+      options: this.options,
+      onNotice: (text) => this.options.onNotice?.(input.jobId, text),
     });
     try {
-      checkLoadedPipeline(plan, pipeline);
-      const total = plannedSteps(plan, pipeline);
-      const images = await runDiffusion(plan, pipeline, this.options, {
-        isCancelled: hooks.isCancelled,
-        onProgress: (p) =>
-          hooks.onProgress({
-            stageIndex: plan.stageIndex,
-            stageCount: plan.stageCount,
-            step: p.step,
-            totalSteps: total,
-            images: plan.seeds.map((_, index) => {
-              const preview = p.previews?.find((x) => x.index === index);
-              return {
-                index,
-                progress: Math.round((p.step / Math.max(1, total)) * 100),
-                ...(preview ? { preview: { data: preview.data, width: preview.width, height: preview.height } } : {}),
-              };
-            }),
-          }),
-      });
-      return images.map((img) => ({
-        kind: 'IMAGE' as const,
-        stageIndex: plan.stageIndex,
-        index: img.index,
-        data: img.data,
-        format: img.format,
-        contentType: img.contentType,
-        width: img.width,
-        height: img.height,
-        seed: img.seed,
-      }));
+      return await runStageChain(input, hooks, services, this.options.stages ?? STAGE_EXECUTORS, this.options.outputFormat);
     } catch (e) {
       if (e instanceof SamplerConfigError) throw new FatalRunError(e.message);
       throw e;
     } finally {
-      pipeline.release();
+      services.release();
     }
   }
 }

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { CreateJobRequest } from '@darkroom/contracts';
-import { CanceledRunError, JobRunner, RunHooks, RunInput, RunOutput } from './job-runner';
+import { CanceledRunError, FatalRunError, JobRunner, RunHooks, RunInput, RunOutput } from './job-runner';
 import { resolveSeeds } from './seeds';
 
 /** Final image size of a job: the last stage that sets one (upscaler target, else the diffusion size). */
@@ -20,13 +20,32 @@ export function outputSize(req: CreateJobRequest): { width: number; height: numb
   return size ?? { width: 512, height: 512 };
 }
 
+export interface PlaceholderOptions {
+  /**
+   * Images this runner fails to make, reported through `hooks.onImageFailed`: how tests exercise partly
+   * successful jobs. Indices (the same for every job), or a predicate per job and image.
+   */
+  failImages?: Iterable<number> | ((index: number, input: RunInput) => boolean);
+}
+
 /**
  * Stands in for the diffusion engine: walks the job's stages step by step (progress, cancellation, timing like
  * a real run) and returns, per requested image, a PNG gradient determined by its seed at the requested size.
  */
 export class PlaceholderRunner implements JobRunner {
   readonly name = 'placeholder';
-  constructor(private readonly stepDelayMs = 20) {}
+  private readonly fails: (index: number, input: RunInput) => boolean;
+  constructor(
+    private readonly stepDelayMs = 20,
+    options: PlaceholderOptions = {},
+  ) {
+    const { failImages } = options;
+    if (typeof failImages === 'function') this.fails = failImages;
+    else {
+      const indices = new Set(failImages ?? []);
+      this.fails = (index) => indices.has(index);
+    }
+  }
 
   heldModels(): string[] {
     return [];
@@ -49,8 +68,16 @@ export class PlaceholderRunner implements JobRunner {
     }
     const { width, height } = outputSize(req);
     const lastStage = stageCount - 1;
+    const failed = new Set(seeds.map((_, index) => index).filter((index) => this.fails(index, input)));
+    for (const index of failed) {
+      const reason = `placeholder: image ${index} was set to fail`;
+      // A caller that cannot take per-image failures gets the whole job failed instead of fewer images.
+      if (!hooks.onImageFailed) throw new FatalRunError(reason);
+      await hooks.onImageFailed({ index, reason });
+    }
+    const made = seeds.map((seed, index) => ({ seed, index })).filter(({ index }) => !failed.has(index));
     return Promise.all(
-      seeds.map(async (seed, index) => ({
+      made.map(async ({ seed, index }) => ({
         kind: 'IMAGE' as const,
         stageIndex: lastStage,
         index,

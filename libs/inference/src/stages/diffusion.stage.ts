@@ -1,0 +1,42 @@
+import { generateImages, planInfotext, plannedSteps } from '../engine/diffusion.pipeline';
+import { checkPassSize, DEFAULT_DENOISING_STRENGTH, type GenerationPlan } from '../engine/generation-plan';
+import type { StageExecutor } from './stage-executor';
+import { latentOf, passHooks, resizeEach } from './stage-helpers';
+
+/**
+ * DIFFUSION: txt2img, or img2img of the images an earlier stage hands on (INPUT_INITIALIZE's upload, or any
+ * IMAGE_TO_* result), each stretched to the stage's size. Strength (default 0.75) 0 gives the start through the
+ * VAE; ≥ 1 is a txt2img run that ignores the start image.
+ */
+export const diffusionStage: StageExecutor = {
+  type: 'DIFFUSION',
+  async prepare(stage, ctx) {
+    const d = stage.diffusion;
+    if (!d) throw new Error('DIFFUSION stage without diffusion parameters');
+    const strength = ctx.incoming ? (d.denoisingStrength ?? DEFAULT_DENOISING_STRENGTH) : undefined;
+    const img2img = strength !== undefined && strength < 1;
+    checkPassSize(d.width, d.height);
+    const setup = await ctx.services.diffusion(d, { vaeEncoder: img2img });
+    const plan: GenerationPlan = {
+      ...setup.model,
+      stageIndex: ctx.index,
+      stageCount: ctx.stages.length,
+      seeds: [...ctx.seeds],
+      width: d.width,
+      height: d.height,
+      denoisingStrength: strength,
+      // Enough for checks and step counts; the start images come at run time.
+      init: img2img ? { strength, latents: new Float32Array(0) } : undefined,
+    };
+    return {
+      output: { width: d.width, height: d.height },
+      steps: plannedSteps(plan, setup.pipeline),
+      async run(incoming, rc) {
+        const init = plan.init && incoming ? { strength: plan.init.strength, images: await resizeEach(incoming.map((i) => i.rgb), d.width, d.height) } : undefined;
+        const pass: GenerationPlan = { ...plan, init };
+        const batch = await generateImages(pass, setup.pipeline, ctx.services.options, passHooks(rc));
+        return batch.images.map((rgb, i) => ({ rgb, parameters: planInfotext(pass, i), latent: { data: latentOf(batch, i), vae: setup.vaeKey } }));
+      },
+    };
+  },
+};
