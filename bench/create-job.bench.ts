@@ -4,7 +4,8 @@
 // tenant's plan caps its own rate) and with all requests from ONE tenant (the worst case: one tenant's creates
 // serialize on its row lock).
 // Run: node -r @swc-node/register bench/create-job.bench.ts   (needs local Postgres and Redis)
-// Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_TENANTS (50).
+// Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_TENANTS (50), BENCH_PROFILE_DIR (write a V8 CPU profile of
+// the API process there).
 import { fork, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -116,7 +117,8 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     STORAGE_DIR: `/tmp/${prefix}`,
   };
-  const api = fork(path.join(ROOT, 'apps/api/src/main.ts'), [], { execArgv: ['-r', '@swc-node/register'], env: { ...process.env, ...apiEnv }, stdio: 'inherit' });
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const api = fork(path.join(ROOT, 'apps/api/src/main.ts'), [], { execArgv: ['-r', '@swc-node/register', ...profile], env: { ...process.env, ...apiEnv }, stdio: 'inherit' });
   children.add(api);
   await waitForHttp(`http://127.0.0.1:${apiPort}/healthz`);
   const run = randomBytes(3).toString('hex');

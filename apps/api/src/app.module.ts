@@ -3,7 +3,7 @@ import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/co
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { ApiEnv } from '@darkroom/config';
-import type { PrismaClient, SqlPool } from '@darkroom/db';
+import { endSqlPoolWhenIdle, type PrismaClient, type SqlPool } from '@darkroom/db';
 import type { StatusNotifier } from '@darkroom/jobs';
 import { TenantGuard } from './auth/tenant.guard';
 import { creditFeatures } from './billing/credit-features';
@@ -61,8 +61,8 @@ export class AppModule implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await endSqlPoolWhenIdle(this.sql);
     await this.prisma.$disconnect();
-    await this.sql.end();
     this.redis.disconnect();
   }
 }

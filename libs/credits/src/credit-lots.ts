@@ -13,12 +13,6 @@ import type { SqlTx } from './ledger-types';
  */
 export type SpendOrder = 'expiring-first' | 'non-expiring-first';
 
-interface LotRow {
-  id: bigint;
-  remaining: string;
-  expired: string;
-}
-
 export async function createLot(tx: SqlTx, tenantId: string, ledgerEntryId: bigint, amount: Units, expiresAt: Date): Promise<void> {
   await tx.$executeRaw`
     INSERT INTO "CreditLot" ("tenantId", "ledgerEntryId", amount, remaining, "expiresAt")
@@ -27,49 +21,27 @@ export async function createLot(tx: SqlTx, tenantId: string, ledgerEntryId: bigi
 
 /**
  * Writes EXPIRY rows for the tenant's lots that are due and returns the balance after them. The caller holds
- * the tenant row's lock and passes the balance it read under it.
+ * the tenant row's lock and passes the balance it read under it. (SQL function `darkroom_expire_due_lots`,
+ * shared with job creation: migration 20261204120000_ledger_lot_functions.)
  */
 export async function expireDueLots(tx: SqlTx, tenantId: string, balance: Units, asOf: Date): Promise<Units> {
-  const due = await tx.$queryRaw<LotRow[]>`
-    SELECT id, remaining::text AS remaining, expired::text AS expired FROM "CreditLot"
-    WHERE "tenantId" = ${tenantId}::uuid AND remaining > 0 AND "expiresAt" <= ${asOf}
-    ORDER BY "expiresAt", id FOR UPDATE`;
-  if (!due.length) return balance;
-  let current = balance;
-  for (const lot of due) {
-    // The invariant (lots ≤ balance) makes the min a no-op; it keeps a damaged ledger from going negative.
-    const amount = minUnits(unitsOf(lot.remaining), current);
-    current -= amount;
-    await tx.$executeRaw`
-      INSERT INTO "LedgerEntry" ("tenantId", kind, amount, "balanceAfter", actor, reason, "idempotencyKey")
-      VALUES (${tenantId}::uuid, 'EXPIRY'::"LedgerKind", ${creditsText(-amount)}::numeric, ${creditsText(current)}::numeric,
-              'system:expiry', 'granted credits expired', ${`lot:${lot.id}:expiry:${lot.expired}`})`;
-    await tx.$executeRaw`
-      UPDATE "CreditLot" SET remaining = 0, expired = expired + ${creditsText(amount)}::numeric WHERE id = ${lot.id}`;
-  }
-  await tx.$executeRaw`UPDATE "Tenant" SET balance = ${creditsText(current)}::numeric, "updatedAt" = now() WHERE id = ${tenantId}::uuid`;
-  return current;
+  const [row] = await tx.$queryRaw<Array<{ balance: string }>>`
+    SELECT darkroom_expire_due_lots(${tenantId}::uuid, ${creditsText(balance)}::numeric, ${naiveUtc(asOf)}::timestamp)::text AS balance`;
+  return unitsOf(row.balance);
 }
 
-/** Takes `amount` for ledger row `ledgerEntryId` from the lots (and the non-expiring rest), recording the uses. */
+/**
+ * Takes `amount` for ledger row `ledgerEntryId` from the lots (and the non-expiring rest), recording the uses.
+ * (SQL function `darkroom_spend_from_lots`, shared with job creation.)
+ */
 export async function spendFromLots(tx: SqlTx, tenantId: string, ledgerEntryId: bigint, amount: Units, balanceBefore: Units, order: SpendOrder): Promise<void> {
-  const lots = await tx.$queryRaw<LotRow[]>`
-    SELECT id, remaining::text AS remaining, expired::text AS expired FROM "CreditLot"
-    WHERE "tenantId" = ${tenantId}::uuid AND remaining > 0
-    ORDER BY "expiresAt", id FOR UPDATE`;
-  if (!lots.length) return;
-  const inLots = lots.reduce((sum, l) => sum + unitsOf(l.remaining), 0n);
-  const nonExpiring = maxUnits(0n, balanceBefore - inLots);
-  let fromLots = order === 'expiring-first' ? minUnits(amount, inLots) : minUnits(maxUnits(0n, amount - nonExpiring), inLots);
-  for (const lot of lots) {
-    if (fromLots === 0n) break;
-    const take = minUnits(fromLots, unitsOf(lot.remaining));
-    fromLots -= take;
-    await tx.$executeRaw`UPDATE "CreditLot" SET remaining = remaining - ${creditsText(take)}::numeric WHERE id = ${lot.id}`;
-    await tx.$executeRaw`
-      INSERT INTO "CreditLotUse" ("ledgerEntryId", "lotId", amount) VALUES (${ledgerEntryId}, ${lot.id}, ${creditsText(take)}::numeric)`;
-  }
+  await tx.$executeRaw`
+    SELECT darkroom_spend_from_lots(${tenantId}::uuid, ${ledgerEntryId}::bigint, ${creditsText(amount)}::numeric,
+                                    ${creditsText(balanceBefore)}::numeric, ${order === 'expiring-first'})`;
 }
+
+/** A timestamp column's text (UTC, no zone), the same whichever driver sends it. */
+const naiveUtc = (d: Date) => d.toISOString().slice(0, 23);
 
 /**
  * Gives a refund back to the lots the reservation `reserveKey` took from: non-expiring credits first, then the

@@ -84,3 +84,16 @@ export async function withSqlTransaction<T>(pool: Pool, work: (tx: SqlTx) => Pro
 }
 
 export type { Pool as SqlPool } from 'pg';
+
+/**
+ * Ends the pool once no client is checked out or awaited (or at the deadline). At shutdown a request whose
+ * client has gone away can still be running after the HTTP server closed; ending the pool under it would turn
+ * its last statements into errors.
+ */
+export async function endSqlPoolWhenIdle(pool: Pool, deadlineMs = 5_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while ((pool.totalCount > pool.idleCount || pool.waitingCount > 0) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await pool.end();
+}

@@ -45,6 +45,8 @@ export interface CreateJobResult {
   job: Job;
   /** false when the requestId was seen before with the same body (the earlier job is answered). */
   created: boolean;
+  /** How a new job was written: `darkroom_create_job` in one round trip, or the general transaction. */
+  path?: 'one-statement' | 'transaction';
 }
 
 /** Diffusion objects present in the request, with their field paths (for the per-family size rules). */
@@ -144,9 +146,9 @@ function accessFees(resolved: ResolvedModel[]): AccessFee[] {
  * tenant's plan → under the tenant's lock: requestId, concurrency limit, balance, insert the job, reserve its
  * credits (and access fees) → enqueue. Idempotent per (tenant, requestId).
  *
- * Most creates take one database round trip (`darkroom_create_job`, see its migration); creates that use access
- * keys, tenants holding expiring credit lots, and a plan that changed since the caller read it take the general
- * transaction below, which runs the ledger's full rules. Both run on plain pg (libs/db sql-pool.ts).
+ * Most creates take one database round trip (`darkroom_create_job`, see its migrations; it applies the same
+ * expiring-lot rules as the ledger, through shared SQL functions). Creates that pay access-key fees, and a plan that
+ * changed since the caller read it, take the general transaction below. Both run on plain pg (libs/db sql-pool.ts).
  */
 export async function createJob(deps: CreateJobDeps, tenant: TenantContext, body: unknown): Promise<CreateJobResult> {
   const parsed = parseCreateJobRequest(body);
@@ -175,9 +177,13 @@ export async function createJob(deps: CreateJobDeps, tenant: TenantContext, body
   };
 
   let outcome: Outcome | null = null;
+  let path: CreateJobResult['path'] = 'one-statement';
   try {
     if (tenant.planId && !resolved.some((m) => m.accessKeyId)) outcome = await createInOneStatement(deps.sql, draft, tenant.planId);
-    outcome ??= await createInTransaction(deps, draft);
+    if (!outcome) {
+      path = 'transaction';
+      outcome = await createInTransaction(deps, draft);
+    }
   } catch (e) {
     if (e instanceof InsufficientCreditsError) throw insufficientCredits(e.message);
     throw e;
@@ -197,7 +203,7 @@ export async function createJob(deps: CreateJobDeps, tenant: TenantContext, body
     // The job is safe in Postgres as WAITING; the reconciler puts it in the queue once Redis answers again.
     deps.log?.('enqueue failed; the reconciler will retry', { jobId: job.id.toString(), error: (e as Error).message });
   }
-  return { job, created: true };
+  return { job, created: true, path };
 }
 
 /** What a create knows before it takes the tenant's lock. */

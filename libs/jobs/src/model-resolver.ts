@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DomainError, FieldIssue, GrpcCode } from '@darkroom/contracts';
-import type { PrismaClient } from '@darkroom/db';
+import type { Model, PrismaClient } from '@darkroom/db';
 import type { Family } from './pools';
 
 export type ModelRefKind = 'checkpoint' | 'vae' | 'lora' | 'embedding' | 'controlnet' | 'adetailer_checkpoint';
@@ -73,17 +73,30 @@ export const hashAccessKey = (key: string) => createHash('sha256').update(key).d
  * catalogue's default checkpoint.
  */
 export class ModelResolver {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** The default checkpoint lookup of the last few seconds: most jobs name no model, and it rarely changes. */
+  private defaultCheckpoint: { at: number; types: string; model: Promise<Model | null> } | null = null;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    /** How long the default checkpoint lookup is reused (a changed default takes effect after at most this). */
+    private readonly defaultCacheMs = 5_000,
+  ) {}
 
   async resolve(tenantId: string, refs: ModelRef[]): Promise<ResolvedModel[]> {
     const resolved: ResolvedModel[] = [];
     const issues: FieldIssue[] = [];
     let denied: FieldIssue | null = null;
+    let notReady: FieldIssue | null = null;
     for (const ref of refs) {
       if (ref.kind === 'vae' && BUILTIN_VAE.has(ref.ref.trim().toLowerCase())) continue;
       const model = await this.find(tenantId, ref);
       if (!model) {
         issues.push({ field: ref.field, rule: 'unknown_model', message: `no ${ref.kind} model "${ref.ref}" in the catalogue` });
+        continue;
+      }
+      if (model.status !== 'READY') {
+        // An upload not completed yet: its files are missing or unchecked (apps/api catalogue uploads).
+        notReady ??= { field: ref.field, rule: 'not_ready', message: `${describeItem(ref.kind, model)} is still being uploaded` };
         continue;
       }
       const access = await this.checkAccess(tenantId, model, ref);
@@ -103,6 +116,7 @@ export class ModelResolver {
     }
     if (issues.length) throw new DomainError(GrpcCode.NOT_FOUND, `${issues[0].field}: ${issues[0].message}`, issues);
     if (denied) throw new DomainError(GrpcCode.PERMISSION_DENIED, `${denied.field}: ${denied.message}`, [denied]);
+    if (notReady) throw new DomainError(GrpcCode.FAILED_PRECONDITION, `${notReady.field}: ${notReady.message}`, [notReady]);
     return resolved;
   }
 
@@ -110,7 +124,7 @@ export class ModelResolver {
     const types = KIND_TYPES[ref.kind] as never[];
     const text = ref.ref.trim();
     if ((ref.kind === 'checkpoint' || ref.kind === 'adetailer_checkpoint') && text === '') {
-      return this.prisma.model.findFirst({ where: { isDefault: true, modelType: { in: types }, visibility: 'PUBLIC' }, orderBy: { createdAt: 'asc' } });
+      return this.defaultModel(types);
     }
     if (/^[0-9]{1,20}$/.test(text) && BigInt(text) <= 0xffff_ffff_ffff_ffffn) {
       const byId = await this.prisma.model.findFirst({ where: { id: BigInt(text), modelType: { in: types } } });
@@ -127,6 +141,19 @@ export class ModelResolver {
           })
         : null)
     );
+  }
+
+  private defaultModel(types: never[]): Promise<Model | null> {
+    const key = types.join(',');
+    const cached = this.defaultCheckpoint;
+    if (cached && cached.types === key && Date.now() - cached.at < this.defaultCacheMs) return cached.model;
+    const model = this.prisma.model.findFirst({ where: { isDefault: true, modelType: { in: types }, visibility: 'PUBLIC' }, orderBy: { createdAt: 'asc' } });
+    this.defaultCheckpoint = { at: Date.now(), types: key, model };
+    // A failed lookup is not reused.
+    model.catch(() => {
+      if (this.defaultCheckpoint?.model === model) this.defaultCheckpoint = null;
+    });
+    return model;
   }
 
   private async keyFor(modelId: bigint, ref: ModelRef) {

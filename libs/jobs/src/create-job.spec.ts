@@ -1,0 +1,113 @@
+import { checkLedger, grantCredits, PRICE_TABLE_V1, priceJob } from '@darkroom/credits';
+import { createSqlPool, nextId, SqlPool } from '@darkroom/db';
+import { FairQueue } from '@darkroom/queue';
+import { createTestDatabase, createTestRedis, TestDatabase, TestRedis } from '@darkroom/testing';
+import { createJob, CreateJobDeps, TenantContext } from './create-job.use-case';
+import { FairWaitQueue } from './fair-wait-queue';
+import { ModelResolver } from './model-resolver';
+
+// The two ways a job is written (one `darkroom_create_job` statement, or the general transaction of libs/credits)
+// must leave the same ledger behind, including for tenants whose balance is partly in expiring lots.
+describe('createJob: the one-statement path and the general transaction write the same ledger', () => {
+  let db: TestDatabase;
+  let redis: TestRedis;
+  let sql: SqlPool;
+  let deps: CreateJobDeps;
+  const DAY = 86_400_000;
+  const body = (requestId: string) => ({
+    requestId,
+    stages: [{ type: 'DIFFUSION', diffusion: { width: 512, height: 512, prompts: [{ text: 'a photo of a cat' }], steps: 20 } }],
+  });
+  const price = priceJob(body('x').stages as never, PRICE_TABLE_V1, 'pro').credits;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    redis = await createTestRedis();
+    sql = createSqlPool(db.url, 4);
+    await db.prisma.plan.create({ data: { id: 'pro', name: 'Pro', maxConcurrentJobs: 8 } });
+    await db.prisma.model.create({
+      data: { id: nextId(), name: 'base', modelType: 'CHECKPOINT', baseModel: 'SD1', visibility: 'PUBLIC', storagePath: 'base', isDefault: true, showcaseImageUrls: [] },
+    });
+    deps = {
+      prisma: db.prisma,
+      sql,
+      queue: new FairWaitQueue(new FairQueue({ redis: redis.redis, prefix: redis.prefix })),
+      models: new ModelResolver(db.prisma),
+      pools: { cpu: ['SD1', 'SD2', 'SDXL'] },
+      maxAttempts: 3,
+      webhookPolicy: { allowLoopback: false, allowPrivate: false },
+      priceTable: PRICE_TABLE_V1,
+    };
+  });
+  afterAll(async () => {
+    await sql.end();
+    await redis.cleanup();
+    await db.drop();
+  });
+
+  /** A tenant with non-expiring credits, a due lot, and two live lots the job's price spans. */
+  async function tenantWithLots(name: string): Promise<string> {
+    const { id } = await db.prisma.tenant.create({ data: { name, planId: 'pro', webhookSecret: 'whsec_x' } });
+    const now = Date.now();
+    await db.prisma.$transaction(async (tx) => {
+      await grantCredits(tx, id, 2 * price, 'bought', `${name}:plain`);
+      await grantCredits(tx, id, 3, 'old', `${name}:due`, undefined, { expiresAt: new Date(now + 200) });
+      await grantCredits(tx, id, price / 2, 'soon', `${name}:soon`, undefined, { expiresAt: new Date(now + 2 * DAY) });
+      await grantCredits(tx, id, price, 'later', `${name}:later`, undefined, { expiresAt: new Date(now + 10 * DAY) });
+    });
+    return id;
+  }
+
+  /** What the ledger holds for a tenant, with job ids taken out of the keys. */
+  async function ledgerOf(tenantId: string) {
+    const entries = await db.prisma.ledgerEntry.findMany({ where: { tenantId }, orderBy: { id: 'asc' } });
+    const lots = await db.prisma.creditLot.findMany({ where: { tenantId }, orderBy: { id: 'asc' }, include: { uses: true } });
+    const tenant = await db.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+    return {
+      balance: tenant.balance.toString(),
+      entries: entries.map((e) => ({ kind: e.kind, amount: e.amount.toString(), balanceAfter: e.balanceAfter.toString(), key: e.idempotencyKey.replace(/^job:\d+:/, 'job:N:').replace(/^lot:\d+:/, 'lot:N:').replace(/^[^:]+:/, 'T:') })),
+      lots: lots.map((l) => ({ remaining: l.remaining.toString(), expired: l.expired.toString(), uses: l.uses.map((u) => u.amount.toString()) })),
+    };
+  }
+
+  it('reserves from the soonest lots after expiring the due one, identically on both paths', async () => {
+    const fast = await tenantWithLots('fast');
+    const general = await tenantWithLots('general');
+    await new Promise((r) => setTimeout(r, 300)); // the 'due' lots are now past their expiry
+
+    const a = await createJob(deps, { id: fast, queueWeight: 1, planId: 'pro' } as TenantContext, body('same'));
+    const b = await createJob(deps, { id: general, queueWeight: 1 }, body('same'));
+    expect(a.path).toBe('one-statement');
+    expect(b.path).toBe('transaction');
+    expect(a.job.credits.toString()).toBe(b.job.credits.toString());
+
+    const fastLedger = await ledgerOf(fast);
+    expect(fastLedger).toEqual(await ledgerOf(general));
+    // 2p plain + p/2 + p live, 3 expired, p reserved: half from the soon lot, half from the later one.
+    expect(fastLedger.entries.map((e) => e.kind)).toEqual(['GRANT', 'GRANT', 'GRANT', 'GRANT', 'EXPIRY', 'RESERVE']);
+    expect(fastLedger.entries[4]).toMatchObject({ amount: '-3' });
+    expect(Number(fastLedger.balance)).toBeCloseTo(2.5 * price, 4);
+    expect(fastLedger.lots.map((l) => Number(l.remaining))).toEqual([0, 0, price / 2].map((x) => expect.closeTo(x, 4)));
+    expect(fastLedger.lots[1].uses.map(Number)).toEqual([expect.closeTo(price / 2, 4)]);
+    expect(fastLedger.lots[2].uses.map(Number)).toEqual([expect.closeTo(price / 2, 4)]);
+    for (const t of [fast, general]) expect((await checkLedger(db.prisma, t)).ok).toBe(true);
+  });
+
+  it('refuses a job the balance cannot pay on the one-statement path, with no job and no reserve', async () => {
+    const { id } = await db.prisma.tenant.create({ data: { name: 'poor', planId: 'pro', webhookSecret: 'whsec_x' } });
+    await db.prisma.$transaction((tx) => grantCredits(tx, id, price / 4, 'some', 'poor:grant', undefined, { expiresAt: new Date(Date.now() + DAY) }));
+    await expect(createJob(deps, { id, queueWeight: 1, planId: 'pro' }, body('poor-1'))).rejects.toMatchObject({ code: 8 });
+    expect(await db.prisma.job.count({ where: { tenantId: id } })).toBe(0);
+    expect((await ledgerOf(id)).entries.map((e) => e.kind)).toEqual(['GRANT']);
+  });
+
+  it('answers a repeated requestId with the first job on the one-statement path', async () => {
+    const { id } = await db.prisma.tenant.create({ data: { name: 'again', planId: 'pro', webhookSecret: 'whsec_x' } });
+    await db.prisma.$transaction((tx) => grantCredits(tx, id, 10 * price, 'some', 'again:grant'));
+    const first = await createJob(deps, { id, queueWeight: 1, planId: 'pro' }, body('again-1'));
+    const second = await createJob(deps, { id, queueWeight: 1, planId: 'pro' }, body('again-1'));
+    expect(second).toMatchObject({ created: false });
+    expect(second.job.id).toBe(first.job.id);
+    expect((await ledgerOf(id)).entries.map((e) => e.kind)).toEqual(['GRANT', 'RESERVE']);
+  });
+});
