@@ -111,3 +111,58 @@ describe('createJob: the one-statement path and the general transaction write th
     expect((await ledgerOf(id)).entries.map((e) => e.kind)).toEqual(['GRANT', 'RESERVE']);
   });
 });
+
+// The concurrency limit reads "Tenant"."activeJobs", which triggers on "Job" keep (migration
+// 20261204130000_tenant_active_jobs); it must equal the count of unfinished jobs whatever happens to them.
+describe('the tenant counter of unfinished jobs', () => {
+  let db: TestDatabase;
+  const UNFINISHED = ['CREATED', 'PENDING', 'WAITING', 'RUNNING'] as const;
+  const STATUSES = [...UNFINISHED, 'SUCCESS', 'FAILED', 'CANCELED'] as const;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.prisma.plan.create({ data: { id: 'pro', name: 'Pro' } });
+  });
+  afterAll(() => db.drop());
+
+  const counter = async (id: string) => (await db.prisma.tenant.findUniqueOrThrow({ where: { id } })).activeJobs;
+  const truth = (id: string) => db.prisma.job.count({ where: { tenantId: id, status: { in: [...UNFINISHED] } } });
+  const insertJob = (tenantId: string, status: (typeof STATUSES)[number]) =>
+    db.prisma.job.create({
+      data: { id: nextId(), tenantId, requestId: `r${nextId()}`, requestHash: 'h', request: {}, status, pool: 'cpu', credits: 0, priceVersion: 'v1', maxAttempts: 3 },
+    });
+
+  it('follows inserts, status changes across the finished line, and deletes', async () => {
+    const { id } = await db.prisma.tenant.create({ data: { name: 'c', planId: 'pro', webhookSecret: 'whsec_x' } });
+    const a = await insertJob(id, 'WAITING');
+    await insertJob(id, 'SUCCESS');
+    expect(await counter(id)).toBe(1);
+    await db.prisma.job.update({ where: { id: a.id }, data: { status: 'RUNNING' } });
+    expect(await counter(id)).toBe(1);
+    await db.prisma.job.update({ where: { id: a.id }, data: { progress: { step: 3 } } });
+    await db.prisma.job.update({ where: { id: a.id }, data: { status: 'SUCCESS' } });
+    expect(await counter(id)).toBe(0);
+    const b = await insertJob(id, 'CREATED');
+    await db.prisma.job.delete({ where: { id: b.id } });
+    expect(await counter(id)).toBe(0);
+  });
+
+  it('equals the count after random transitions from concurrent transactions', async () => {
+    const tenants = await Promise.all([1, 2, 3].map((n) => db.prisma.tenant.create({ data: { name: `r${n}`, planId: 'pro', webhookSecret: 'whsec_x' } })));
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const jobs: Array<{ id: bigint; tenantId: string }> = [];
+    for (let i = 0; i < 60; i++) jobs.push(await insertJob(tenants[random(3)].id, STATUSES[random(STATUSES.length)]));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = 0; i < 40; i++) {
+          const job = jobs[random(jobs.length)];
+          if (random(10) === 0) await db.prisma.job.deleteMany({ where: { id: job.id } });
+          else await db.prisma.job.updateMany({ where: { id: job.id }, data: { status: STATUSES[random(STATUSES.length)] } });
+        }
+      }),
+    );
+    for (const t of tenants) expect(await counter(t.id)).toBe(await truth(t.id));
+    expect(await truth(tenants[0].id)).toBeGreaterThan(0);
+  });
+});

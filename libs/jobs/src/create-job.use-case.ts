@@ -79,7 +79,7 @@ interface LockedTenant {
   planId: string;
   maxConcurrentJobs: number;
   balance: number;
-  /** Unfinished jobs (CREATED, PENDING, WAITING, RUNNING), counted up to the limit: what counts against it. */
+  /** Unfinished jobs (CREATED, PENDING, WAITING, RUNNING): the tenant's counter, kept by triggers on "Job". */
   active: number;
   /** A job with this requestId that a concurrent create committed while this one waited for the lock. */
   requestIdTaken: boolean;
@@ -87,27 +87,24 @@ interface LockedTenant {
 
 /**
  * Locks the tenant's row for the rest of the creation transaction (the ledger locks it anyway), so that the
- * count of unfinished jobs and the insert are one atomic step per tenant: concurrent creates cannot overshoot
- * the limit. The count is a second statement on purpose: a statement's snapshot is taken before it waits for
- * the lock, so only statements after the lock see every create that committed before it was granted. The
- * count stops at the limit, so its cost does not grow with a long backlog of a tenant with a low limit.
+ * limit check and the insert are one atomic step per tenant: concurrent creates cannot overshoot the limit. The
+ * locked row is the latest committed one, so its job counter is exact. The requestId check is a second statement
+ * on purpose: a statement's snapshot is taken before it waits for the lock, so only statements after the lock
+ * see every create that committed before it was granted.
  */
 async function lockTenant(tx: SqlTx, tenantId: string, requestId: string): Promise<LockedTenant> {
-  const locked = await tx.$queryRaw<Array<{ planId: string; max: number; balance: string }>>`
-    SELECT t."planId", COALESCE(t."maxConcurrentJobs", p."maxConcurrentJobs") AS max, t.balance::text AS balance
+  const locked = await tx.$queryRaw<Array<{ planId: string; max: number; balance: string; active: number }>>`
+    SELECT t."planId", COALESCE(t."maxConcurrentJobs", p."maxConcurrentJobs") AS max, t.balance::text AS balance, t."activeJobs" AS active
     FROM "Tenant" t JOIN "Plan" p ON p.id = t."planId" WHERE t.id = ${tenantId}::uuid FOR UPDATE OF t`;
   if (!locked.length) throw DomainError.unauthenticated('unknown tenant');
-  const state = await tx.$queryRaw<Array<{ active: bigint; taken: boolean }>>`
-    SELECT (SELECT count(*) FROM (
-              SELECT 1 FROM "Job" WHERE "tenantId" = ${tenantId}::uuid AND status IN ('CREATED', 'PENDING', 'WAITING', 'RUNNING')
-              LIMIT ${locked[0].max}::int) unfinished) AS active,
-           EXISTS (SELECT 1 FROM "Job" WHERE "tenantId" = ${tenantId}::uuid AND "requestId" = ${requestId}) AS taken`;
+  const [{ taken }] = await tx.$queryRaw<Array<{ taken: boolean }>>`
+    SELECT EXISTS (SELECT 1 FROM "Job" WHERE "tenantId" = ${tenantId}::uuid AND "requestId" = ${requestId}) AS taken`;
   return {
     planId: locked[0].planId,
     maxConcurrentJobs: locked[0].max,
     balance: Number(locked[0].balance),
-    active: Number(state[0].active),
-    requestIdTaken: state[0].taken,
+    active: Number(locked[0].active),
+    requestIdTaken: taken,
   };
 }
 
