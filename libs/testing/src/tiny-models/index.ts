@@ -9,6 +9,8 @@ export {
 } from './tiny-pipeline.generator';
 export type { ResolvedTinyModelOptions, TinyModelDescription, TinyModelOptions } from './tiny-pipeline.generator';
 export { generateTinyControlNet } from './tiny-controlnet.generator';
+export { generateTinyMotionModel } from './tiny-motion-model.generator';
+export type { TinyMotionModelDescription, TinyMotionModelOptions } from './tiny-motion-model.generator';
 export type { TinyControlNetDescription, TinyControlNetOptions } from './tiny-controlnet.generator';
 export { generateTinyLora, kohyaKey, loraTargets } from './tiny-lora.generator';
 export type { LoraTarget, LoraTargetSet, TinyLoraDescription, TinyLoraOptions } from './tiny-lora.generator';

@@ -1,0 +1,3 @@
+export * from './animated-image';
+export * from './mp4-encoder';
+export * from './video-output';
