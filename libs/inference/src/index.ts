@@ -5,3 +5,7 @@ export * from './engine';
 export * from './stages';
 export * from './upscale';
 export * from './inpaint';
+export * from './animatediff';
+export * from './video';
+export * from './detection';
+export * from './adetailer';

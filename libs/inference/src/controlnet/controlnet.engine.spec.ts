@@ -92,7 +92,7 @@ describe('ControlNet in the engine (real ONNX, tiny SD1.5 with ControlNet inputs
     expect(meanAbsDiff(modes[0], pa)).toBe(0); // DEFAULT is BALANCED
     expect(meanAbsDiff(modes[0], modes[1])).toBeGreaterThan(0.2);
     expect(meanAbsDiff(modes[1], modes[2])).toBeGreaterThan(0.2);
-  });
+  }, 180_000); // six 10-step runs
 
   it('runs every preprocessor (none, invert, canny, mlsd, scribble, lineart, tile) with resize modes, pixel perfect, masks and img2img', async () => {
     for (const [preprocessor, extra] of [
@@ -122,25 +122,27 @@ describe('ControlNet in the engine (real ONNX, tiny SD1.5 with ControlNet inputs
     expect(meanAbsDiff(await pixels(r), await pixels(without))).toBeGreaterThan(0.2);
   });
 
-  const failures: Array<[string, Record<string, unknown>, RunnerModel[] | undefined, string | RegExp]> = [
+  // Models are named through functions: the table is built before beforeAll assigns them.
+  const failures: Array<[string, Record<string, unknown>, (() => RunnerModel[]) | undefined, string | RegExp]> = [
     ['an unknown preprocessor', unit({ preprocessor: 'depth_leres++' }), undefined, 'controlnet.args[0]: preprocessor "depth_leres++" needs a depth estimation model, which is not installed; supported: none, invert, canny, mlsd'],
-    ['a made-up preprocessor', unit({ preprocessor: 'sparkles' }), undefined, /unknown preprocessor "sparkles"; supported: none, invert, canny, mlsd, scribble_xdog, lineart_standard, tile_resample, scribble, xdog, lineart, tile/],
+    ['a made-up preprocessor', unit({ preprocessor: 'sparkles' }), undefined, /unknown preprocessor "sparkles"; supported: none, invert, canny, mlsd, openpose, scribble_xdog, lineart_standard, tile_resample, scribble, xdog, lineart, tile/],
     ['openpose (no pose model installed)', unit({ preprocessor: 'openpose_full' }), undefined, /preprocessor "openpose_full" needs a pose estimation model, which is not installed; supported: .*canny/],
     ['an unknown ControlNet model', unit({ model: 'nope' }), undefined, 'controlnet.args[0].model: unknown ControlNet "nope"; provided to the engine: "cn-a", "cn-b"'],
-    ['a ControlNet of another family', unit({ model: 'cn-xl' }), [base, cnXl], 'controlnet.args[0].model: ControlNet "cn-xl" is for SDXL but the checkpoint is SD1'],
+    ['a ControlNet of another family', unit({ model: 'cn-xl' }), () => [base, cnXl], 'controlnet.args[0].model: ControlNet "cn-xl" is for SDXL but the checkpoint is SD1'],
     ['a setting the preprocessor does not read', unit({ preprocessorParams: { sharpness: 3 } }), undefined, /preprocessorParams.sharpness is not a setting of "canny"; it reads: low_threshold\/threshold_a\/lowThreshold/],
     ['a setting out of range', unit({ preprocessorParams: { low_threshold: 300 } }), undefined, 'controlnet.args[0]: preprocessorParams.low_threshold must be between 1 and 255, got 300'],
     ['low above high', unit({ preprocessorParams: { low_threshold: 220 } }), undefined, 'controlnet.args[0].preprocessorParams: low_threshold (220) must not be greater than high_threshold (200)'],
     ['no image in a txt2img job', unit({ inputImageResourceId: undefined }), undefined, 'controlnet.args[0].inputImageResourceId is required: the unit has no image and the job has no start image'],
     ['an unreadable image', unit({ inputImageResourceId: 'junk' }), undefined, /controlnet.args\[0\].inputImageResourceId: image junk is not a readable image/],
     ['a missing mask', unit({ maskResourceId: 'gone' }), undefined, /controlnet.args\[0\].maskResourceId: image gone could not be read/],
-    ['a UNet without ControlNet inputs', unit(), [plain, cnA], /controlnet.args\[0\]: ControlNet "cn-a" cannot drive the UNet of "tiny-plain": the UNet has no ControlNet residual inputs/],
+    ['a UNet without ControlNet inputs', unit(), () => [plain, cnA], /controlnet.args\[0\]: ControlNet "cn-a" cannot drive the UNet of "tiny-plain": the UNet has no ControlNet residual inputs/],
   ];
 
   it.each(failures)('refuses %s with a FatalRunError before any step', async (_what, u, models, message) => {
-    const attempt = run({ controlnet: { args: [unit(), u] } }, models ?? [base, cnA, cnB]);
+    const given = models?.() ?? [base, cnA, cnB];
+    const attempt = run({ controlnet: { args: [unit(), u] } }, given);
     await expect(attempt).rejects.toBeInstanceOf(FatalRunError);
-    await expect(run({ controlnet: { args: [u] } }, models ?? [base, cnA, cnB])).rejects.toThrow(message);
+    await expect(run({ controlnet: { args: [u] } }, given)).rejects.toThrow(message);
     expect(calls('unet')).toBe(0);
     expect(calls('controlnet')).toBe(0);
   });

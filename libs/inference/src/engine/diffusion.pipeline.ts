@@ -10,6 +10,8 @@ import type { LoadedPipeline } from './pipeline-loader';
 import { INPAINTING_UNET_CHANNELS, type GenerationPlan } from './generation-plan';
 import { chooseLayer, encodePromptPair, type PromptConditioning } from './text-conditioning';
 import { decodeLatent, encodeChw, encodeImage, type RgbImage } from './vae';
+import type { VideoFormat } from '../video/video-output';
+import { latentNoise } from '../samplers';
 
 export interface GeneratedImage {
   index: number;
@@ -47,6 +49,8 @@ export interface PipelineOptions {
   previewEveryMs?: number;
   /** Most items (images × cond/uncond) per UNet call; absent = all at once where the graph allows. */
   maxUNetBatch?: number;
+  /** Formats each AnimateDiff clip is written in (default mp4, webp, gif; MP4 needs the bundled ffmpeg). */
+  videoFormats?: readonly VideoFormat[];
 }
 
 /** Input channels of the loaded UNet's `sample` (4 when the graph does not fix it). */
@@ -59,7 +63,7 @@ function unetChannels(p: LoadedPipeline): number {
  * Checks against the loaded sessions that the plan can run (clip skip layers, SDXL inputs, latent channels), so that
  * every problem surfaces before the first UNet step.
  */
-export function checkLoadedPipeline(plan: Pick<GenerationPlan, 'diffusion' | 'checkpoint'> & Partial<Pick<GenerationPlan, 'init'>>, p: LoadedPipeline): void {
+export function checkLoadedPipeline(plan: Pick<GenerationPlan, 'diffusion' | 'checkpoint'> & Partial<Pick<GenerationPlan, 'init' | 'control'>>, p: LoadedPipeline): void {
   for (const unit of p.textUnits) {
     if (!unit.component.hasInput('input_ids')) throw new FatalRunError(`${unit.label} has no input_ids input`);
     chooseLayer(unit, p.family, plan.diffusion.clipSkip);
@@ -98,7 +102,20 @@ function samplingJob(plan: GenerationPlan, p: LoadedPipeline, seeds: readonly bi
     latentWidth: plan.width / 8,
     init: plan.init && initLatent ? { latent: initLatent, strength: plan.init.strength, steps: plan.init.steps } : undefined,
     mask,
+    startNoise: initLatent?.length ? scaledStartNoise(seeds, (plan.height / 8) * (plan.width / 8), plan.init?.noiseMultiplier) : undefined,
   };
+}
+
+/** The seeds' start noise times A1111's img2img noise multiplier; undefined (the seeds' own noise) for 1 or none. */
+function scaledStartNoise(seeds: readonly bigint[], plane: number, multiplier: number | undefined): Float32Array | undefined {
+  if (multiplier === undefined || multiplier === 1) return undefined;
+  const length = LATENT_CHANNELS * plane;
+  const out = new Float32Array(seeds.length * length);
+  seeds.forEach((seed, i) => {
+    const noise = latentNoise(seed, length, 'float32') as Float32Array;
+    for (let j = 0; j < length; j++) out[i * length + j] = noise[j] * multiplier;
+  });
+  return out;
 }
 
 /**

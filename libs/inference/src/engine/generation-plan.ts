@@ -7,6 +7,8 @@ import { loadLora, type LoadedLora } from './lora-merge';
 import { loadEmbedding, type LoadedEmbedding } from './textual-inversion';
 import { decodeRgb, resizeRgb, type RgbImage } from './vae';
 import { planControlNets, type ControlNetUnitPlan } from '../controlnet/controlnet-plan';
+import { PIX2PIX_NEEDS_IMAGE, PIX2PIX_UNET_CHANNELS } from '../pix2pix/pix2pix-plan';
+import { planModelFeatures, type ModelFeatures } from './model-features';
 
 /** Stage types this engine runs. */
 export const SUPPORTED_STAGES = ['INPUT_INITIALIZE', 'DIFFUSION'] as const;
@@ -42,6 +44,8 @@ export interface ModelPlan {
   embeddings: LoadedEmbedding[];
   /** A 9-channel inpainting UNet (latent + mask + masked-image latent): needs the VAE encoder for its conditioning. */
   inpaintingUnet: boolean;
+  /** Components the request flags use (`enablePix2pix`, `layerDiffusion`, `enableElla`), checked. */
+  features: ModelFeatures;
   /** Accepted-but-ignored parameters, for logs. */
   notices: string[];
 }
@@ -58,6 +62,8 @@ export interface GenerationInit {
   strength: number;
   /** Take exactly this many steps on a stretched schedule (A1111's hires-fix second pass). */
   steps?: number;
+  /** A1111's img2img "noise multiplier": the seed's start noise is scaled by it (absent or 1: as drawn). */
+  noiseMultiplier?: number;
 }
 
 /** Inpainting of a pass: which latent pixels are repainted, and the 9-channel UNet's extra input. */
@@ -86,6 +92,8 @@ export interface GenerationPlan extends ModelPlan {
   mask?: GenerationMask;
   /** ControlNet units (`controlnet.args`) with their hints at width × height; absent or empty = none. */
   control?: ControlNetUnitPlan[];
+  /** enablePix2pix: the images to edit (one shared or one per image); absent = the init images. */
+  pix2pixImages?: readonly RgbImage[];
 }
 
 /** A catalogue model handed to the run, by id (decimal string) or name. */
@@ -155,39 +163,32 @@ function chooseVae(input: RunInput, d: DiffusionParams, needEncoder: boolean): G
   return { model, folder };
 }
 
-/** Request flags that need a model component: refused with what is missing, never ignored. */
-function checkFeatureFlags(d: DiffusionParams, model: ModelFolder, checkpoint: RunnerModel, notices: string[]): void {
+/**
+ * Request flags that need a model component (pix2pix, layer diffusion, ELLA: ./model-features): planned against the
+ * folder, refused with what is missing, never ignored. A UNet with another channel count than the engine runs is
+ * refused here too.
+ */
+async function checkFeatureFlags(d: DiffusionParams, model: ModelFolder, checkpoint: RunnerModel, notices: string[]): Promise<ModelFeatures> {
   const inChannels = model.unet?.config?.in_channels;
-  if (d.enablePix2pix) {
-    if (inChannels !== 8) {
-      throw new FatalRunError(
-        `enablePix2pix needs an InstructPix2Pix checkpoint (a UNet with 8 input channels); "${checkpoint.name}" has ${inChannels ?? 'a 4-channel UNet'}`,
-      );
-    }
-    throw new FatalRunError('enablePix2pix: InstructPix2Pix checkpoints are not supported by this engine yet');
-  }
-  if (inChannels !== undefined && inChannels !== 4 && inChannels !== INPAINTING_UNET_CHANNELS) {
+  if (!d.enablePix2pix && inChannels !== undefined && inChannels !== 4 && inChannels !== INPAINTING_UNET_CHANNELS) {
     throw new FatalRunError(
-      `"${checkpoint.name}" has a UNet with ${String(inChannels)} input channels; this engine runs 4-channel UNets and 9-channel inpainting UNets`,
+      inChannels === PIX2PIX_UNET_CHANNELS
+        ? `"${checkpoint.name}" is an InstructPix2Pix checkpoint (8-channel UNet): set enablePix2pix and give it an input image`
+        : `"${checkpoint.name}" has a UNet with ${String(inChannels)} input channels; this engine runs 4-channel UNets and 9-channel inpainting UNets`,
     );
   }
-  if (d.layerDiffusion?.enable) {
-    if (!model.extras.has('layer_diffusion')) {
-      throw new FatalRunError(`layerDiffusion needs a layer_diffusion/ component (transparency decoder and attention weights) in "${checkpoint.name}"`);
-    }
-    throw new FatalRunError('layerDiffusion is not supported by this engine yet');
-  }
-  if (d.enableElla) {
-    if (!model.extras.has('ella')) throw new FatalRunError(`enableElla needs an ella/ component (ELLA connector with its T5 encoder) in "${checkpoint.name}"`);
-    throw new FatalRunError('enableElla is not supported by this engine yet');
-  }
+  const features = await planModelFeatures(d, model, checkpoint, notices);
   if (d.useHunyuanDit) notices.push('useHunyuanDit is deprecated and has no effect');
+  return features;
 }
 
-function checkUnsupported(d: DiffusionParams, controlNets: boolean): void {
+function checkUnsupported(d: DiffusionParams, controlNets: boolean, animateDiff: boolean): void {
   // A caller that plans `controlnet.args` (planControlNets, which needs the pass size) says so; others refuse them.
   if (d.controlnet?.args.length && !controlNets) throw new FatalRunError('ControlNet (controlnet.args) is not supported by this engine yet');
-  if (d.animateDiff?.args.length) throw new FatalRunError('AnimateDiff (animateDiff.args) is not supported by this engine yet');
+  // Video passes (../animatediff) say so; an image pass given animateDiff.args would silently drop the video.
+  if (d.animateDiff?.args.length && !animateDiff) {
+    throw new FatalRunError('animateDiff.args make a video: only an IMAGE_TO_ANIMATE_DIFF stage (or a DIFFUSION stage carrying them) takes them');
+  }
 }
 
 /**
@@ -195,8 +196,12 @@ function checkUnsupported(d: DiffusionParams, controlNets: boolean): void {
  * schedule, text encoder choice, VAE (with its encoder when `vaeEncoder`), request flags, LoRAs and embeddings.
  * Every problem is a FatalRunError naming what is wrong (and, where there is a choice, what is supported).
  */
-export async function planDiffusionModel(input: RunInput, d: DiffusionParams, opts: { vaeEncoder: boolean; controlNets?: boolean }): Promise<ModelPlan> {
-  checkUnsupported(d, opts.controlNets ?? false);
+export async function planDiffusionModel(
+  input: RunInput,
+  d: DiffusionParams,
+  opts: { vaeEncoder: boolean; controlNets?: boolean; animateDiff?: boolean },
+): Promise<ModelPlan> {
+  checkUnsupported(d, opts.controlNets ?? false, opts.animateDiff ?? false);
   let sampler: ResolvedSampler;
   try {
     sampler = resolveSampler(d.sampler, d.scheduleName);
@@ -207,11 +212,12 @@ export async function planDiffusionModel(input: RunInput, d: DiffusionParams, op
   const checkpoint = chooseCheckpoint(input, d);
   const model = readModelFolder(checkpoint.path);
   const inpaintingUnet = model.unet?.config?.in_channels === INPAINTING_UNET_CHANNELS;
-  const needEncoder = opts.vaeEncoder || inpaintingUnet;
+  // InstructPix2Pix encodes the image it edits.
+  const needEncoder = opts.vaeEncoder || inpaintingUnet || Boolean(d.enablePix2pix);
   const vae = chooseVae(input, d, needEncoder);
   assertRunnable(vae ? { ...model, vaeDecoder: vae.folder.vaeDecoder, vaeEncoder: vae.folder.vaeEncoder } : model, { vaeEncoder: needEncoder });
   const notices: string[] = [];
-  checkFeatureFlags(d, model, checkpoint, notices);
+  const features = await checkFeatureFlags(d, model, checkpoint, notices);
   const encoder = chooseEncoder(model, checkpoint, d);
 
   const loras: LoadedLora[] = [];
@@ -228,7 +234,9 @@ export async function planDiffusionModel(input: RunInput, d: DiffusionParams, op
     if (embeddings.some((e) => e.request.name === found.name)) continue;
     embeddings.push(await loadEmbedding({ id: found.id, name: found.name, file: found.path, weight: item.weight }, model.family));
   }
-  return { diffusion: d, checkpoint, model, encoder, vae, sampler, loras, embeddings, inpaintingUnet, notices };
+  // Layer diffusion's LoRA merges like the request's own, after them.
+  if (features.layerDiffusion?.lora) loras.push(features.layerDiffusion.lora);
+  return { diffusion: d, checkpoint, model, encoder, vae, sampler, loras, embeddings, inpaintingUnet, features, notices };
 }
 
 /** Sizes a diffusion pass can take: positive multiples of 8 (the latent grid). */
@@ -270,10 +278,13 @@ export async function planGeneration(input: RunInput): Promise<GenerationPlan> {
   const modelPlan = await planDiffusionModel(input, d, { vaeEncoder: strength !== undefined && strength < 1, controlNets: true });
   checkPassSize(d.width, d.height);
   let init: GenerationPlan['init'];
+  let pix2pixImages: RgbImage[] | undefined;
+  if (modelPlan.features.pix2pix && !imageId) throw new FatalRunError(PIX2PIX_NEEDS_IMAGE);
   if (imageId && strength !== undefined) {
     const image = await resizeRgb(await loadJobImage(input, imageId), d.width, d.height);
-    // Strength 1 starts from pure noise: the start image has no influence at all.
+    // Strength 1 starts from pure noise: the start image has no influence at all (pix2pix still edits it).
     if (strength < 1) init = { image, strength };
+    if (modelPlan.features.pix2pix) pix2pixImages = [image];
   }
   const control = await planControlNets(input, d, { width: d.width, height: d.height, family: modelPlan.model.family, startImageId: imageId });
   return {
@@ -286,5 +297,6 @@ export async function planGeneration(input: RunInput): Promise<GenerationPlan> {
     init,
     denoisingStrength: strength,
     control,
+    pix2pixImages,
   };
 }

@@ -37,6 +37,11 @@ export interface SamplingJob {
    * start latent under the mask, and so is the final result. Needs `init`.
    */
   mask?: Float32Array;
+  /**
+   * Start noise of every item (standard normals, items one after the other), replacing the seeds' latent noise; the
+   * seeds still drive the per-step noise. AnimateDiff clips use it for their frame-correlated noise.
+   */
+  startNoise?: Float32Array;
 }
 
 export interface SamplingControl {
@@ -132,7 +137,8 @@ function maskedEpsilonModel(model: EpsilonModel<Float32Array>, schedule: ModelSc
  */
 export async function sampleLatents(unet: UNetCall<Float32Array>, job: SamplingJob, control: SamplingControl = {}): Promise<Float32Array> {
   const length = LATENT_CHANNELS * job.latentHeight * job.latentWidth;
-  const start = perImage(job.seeds, length, (seed) => () => latentNoise(seed, length, 'float32') as Float32Array)();
+  if (job.startNoise && job.startNoise.length !== job.seeds.length * length) throw new Error(`startNoise holds ${job.startNoise.length} values for ${job.seeds.length} items of ${length}`);
+  const start = job.startNoise ?? perImage(job.seeds, length, (seed) => () => latentNoise(seed, length, 'float32') as Float32Array)();
   const noiseDraw = perImage(job.seeds, length, (seed) => {
     const source = samplerNoise({ seed, etaNoiseSeedDelta: job.etaNoiseSeedDelta ?? 0, length, type: 'float32' });
     return () => source(0, 0) as Float32Array;

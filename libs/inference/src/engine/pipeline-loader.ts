@@ -9,6 +9,7 @@ import { OnnxWeights } from './onnx-initializers';
 import { embeddingVariantKey, writeEmbeddingRows, type EmbeddingIds, type LoadedEmbedding } from './textual-inversion';
 import type { SessionCache, SessionLease, SessionRequest } from './session-cache';
 import type { TextEncoderUnit } from './text-conditioning';
+import { loadFeatureSessions, type LoadedFeatures, type ModelFeatures } from './model-features';
 
 /** The sessions and helpers of one run, checked out of the session cache. */
 export interface LoadedPipeline {
@@ -23,6 +24,8 @@ export interface LoadedPipeline {
   embeddings?: { list: readonly LoadedEmbedding[]; ids: EmbeddingIds };
   /** The ControlNets of the request's units, in unit order (empty without ControlNet). */
   controlNets: OnnxComponent[];
+  /** Sessions of the request flags' components (ELLA, transparency decoder); the pix2pix UNet is `unet`. */
+  features: LoadedFeatures;
   /** Gives the sessions back to the cache (they stay loaded until evicted). */
   release(): void;
 }
@@ -43,6 +46,8 @@ export interface PipelineRequest {
   embeddings?: { list: readonly LoadedEmbedding[]; ids: EmbeddingIds };
   /** ControlNet models (catalogue id + files), one per unit; sessions are cached like the model's own. */
   controlNets?: readonly { files: ComponentFiles; modelKey: string }[];
+  /** Components of the request flags (./model-features): the pix2pix UNet replaces `unet/`, ELLA, transparency decoder. */
+  features?: ModelFeatures;
   /** Name for error messages. */
   modelName?: string;
 }
@@ -118,11 +123,13 @@ export async function loadPipeline(cache: SessionCache, tokenizers: TokenizerCac
       const component = await take(enc, req.modelKey, { component: i === 0 ? 'text_encoder' : 'text_encoder_2', encoder: i });
       textUnits.push({ label: enc.folder, component, tokenizer, padId, layerNormEps: typeof eps === 'number' ? eps : 1e-5 });
     }
-    const unet = await take(model.unet, req.modelKey, { component: 'unet' });
+    const unet = await take(req.features?.pix2pix?.unet ?? model.unet, req.modelKey, { component: 'unet' });
     const vaeDecoder = await take(vaeFolder.vaeDecoder, vaeKey);
-    const vaeEncoder = req.vaeEncoder && vaeFolder.vaeEncoder ? await take(vaeFolder.vaeEncoder, vaeKey) : undefined;
+    const needEncoder = req.vaeEncoder || Boolean(req.features?.pix2pix);
+    const vaeEncoder = needEncoder && vaeFolder.vaeEncoder ? await take(vaeFolder.vaeEncoder, vaeKey) : undefined;
     const controlNets: OnnxComponent[] = [];
     for (const cn of req.controlNets ?? []) controlNets.push(await take(cn.files, cn.modelKey));
+    const features = await loadFeatureSessions(req.features, (c) => take(c, req.modelKey));
     return {
       family: model.family,
       textUnits,
@@ -133,6 +140,7 @@ export async function loadPipeline(cache: SessionCache, tokenizers: TokenizerCac
       schedule: ModelSchedule.fromConfig(model.schedulerConfig, { precision: 'float32' }),
       embeddings: req.embeddings?.list.length ? req.embeddings : undefined,
       controlNets,
+      features,
       release: () => leases.forEach((l) => l.release()),
     };
   } catch (e) {

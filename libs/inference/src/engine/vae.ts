@@ -7,6 +7,8 @@ export interface RgbImage {
   data: Uint8Array;
   width: number;
   height: number;
+  /** Optional alpha, one byte per pixel (layer diffusion's transparent images); stages that resample images drop it. */
+  alpha?: Uint8Array;
 }
 
 /** CHW floats in (−1, 1) → interleaved 8-bit RGB (clamped, rounded to nearest by Uint8ClampedArray). */

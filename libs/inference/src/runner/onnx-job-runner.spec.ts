@@ -11,6 +11,7 @@ import { readPngText } from '../engine/png-text';
 import { TOKEN_TABLE } from '../engine/textual-inversion';
 import { SessionCache } from '../engine/session-cache';
 import { decodeLatent, encodeImage, loadRgb } from '../engine/vae';
+import { STAGE_EXECUTORS } from '../stages/stage-registry';
 import { CanceledRunError, FatalRunError, type RunnerModel } from './job-runner';
 import { createOnnxJobRunner, OnnxJobRunner } from './onnx-job-runner';
 
@@ -248,7 +249,18 @@ describe('OnnxJobRunner', () => {
     ['LoRA for another architecture', { diffusion: { lora: { items: [{ loraModel: 'alien' }] } } }, /LoRA "alien" matches no weight of the unet/, 'sd15'],
     ['SDXL block weights on an SD1 model', { diffusion: { lora: { items: [{ loraModel: 'style', blockWeight: `1:lbw=${Array(12).fill(1).join(',')}` }] } } }, /blockWeight has 12 values; SD1 models take 17 or 26/, 'sd15'],
     ['unknown embedding', { diffusion: { embedding: { items: [{ model: 'x' }] } } }, /unknown embedding "x"/, 'sd15'],
-    ['upscaler stage', { extraStages: [{ type: 'IMAGE_TO_UPSCALER', imageToUpscaler: { hrUpscaler: 'Latent', hrScale: 2, denoisingStrength: 0.5 } }] }, /stage IMAGE_TO_UPSCALER is not supported by this engine yet/, 'sd15'],
+    [
+      'unknown hrUpscaler (the error lists every supported name)',
+      { extraStages: [{ type: 'IMAGE_TO_UPSCALER', imageToUpscaler: { hrUpscaler: 'SwinIR 4x', hrScale: 2, denoisingStrength: 0.5 } }] },
+      /unknown hrUpscaler "SwinIR 4x"; supported: Latent, Latent \(antialiased\), .*Lanczos, Nearest, ESRGAN slim 2x, .*ESRGAN medium 8x$/,
+      'sd15',
+    ],
+    [
+      'inpaint mask that cannot be read',
+      { init: { imageResourceId: 'a' }, extraStages: [{ type: 'IMAGE_TO_INPAINT', imageToInpaint: { maskImageResourceId: 'junk' } }] },
+      /mask image junk is not a readable image/,
+      'sd15',
+    ],
     ['clip skip without hidden states', { diffusion: { clipSkip: 2 } }, /clipSkip 2 needs the text_encoder outputs hidden_states/, 'bare'],
     ['img2img without a VAE encoder', { init: { imageResourceId: 'a' }, diffusion: { denoisingStrength: 0.5 } }, /lacks vae_encoder\/model\.onnx/, 'bare'],
     ['unreadable start image', { init: { imageResourceId: 'junk' }, diffusion: { denoisingStrength: 0.5 } }, /input image junk is not a readable image/, 'sd15'],
@@ -263,6 +275,32 @@ describe('OnnxJobRunner', () => {
     const error = await failure;
     expect(error).toBeInstanceOf(FatalRunError);
     expect((error as Error).message).toMatch(message);
+    expect(unetCalls()).toBe(0);
+  });
+
+  // Stage types without an executor yet (ADetailer, AnimateDiff until they land) are refused by name before anything
+  // runs; the list follows the registry, so a type that gets its executor drops out of this test by itself.
+  const UNREGISTERED_EXAMPLES: Record<string, Record<string, unknown>> = {
+    IMAGE_TO_ADETAILER: { type: 'IMAGE_TO_ADETAILER', imageToAdetailer: { args: [{ adModel: 'face_yolov8n.pt' }] } },
+    IMAGE_TO_ANIMATE_DIFF: { type: 'IMAGE_TO_ANIMATE_DIFF', diffusion: { prompts: [{ text: 'a cat' }], steps: 3, animateDiff: { args: [{ videoLength: 4 }] } } },
+  };
+
+  it('refuses a stage type the engine has no executor for, by name, before any UNet call', async () => {
+    const missing = Object.keys(UNREGISTERED_EXAMPLES).filter((type) => !(type in STAGE_EXECUTORS));
+    for (const type of missing) {
+      const error = await run({ extraStages: [UNREGISTERED_EXAMPLES[type]] }).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(FatalRunError);
+      expect((error as Error).message).toBe(`stage ${type} is not supported by this engine yet`);
+    }
+    // The same rule with a registry that lacks the upscaler: refused although the request is valid.
+    const partial = createOnnxJobRunner({ intraOpThreads: 1, stages: { INPUT_INITIALIZE: STAGE_EXECUTORS.INPUT_INITIALIZE, DIFFUSION: STAGE_EXECUTORS.DIFFUSION } });
+    try {
+      const job = jobRequest({ size: SMALL, extraStages: [{ type: 'IMAGE_TO_UPSCALER', imageToUpscaler: { hrUpscaler: 'Latent', hrScale: 2, denoisingStrength: 0.5 } }] });
+      await expect(runJob(partial, job, [sd15])).rejects.toThrow(new FatalRunError('stage IMAGE_TO_UPSCALER is not supported by this engine yet'));
+      expect(partial.stats.byComponent.get('unet')?.calls ?? 0).toBe(0);
+    } finally {
+      await partial.close();
+    }
     expect(unetCalls()).toBe(0);
   });
 

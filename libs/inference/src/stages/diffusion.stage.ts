@@ -1,5 +1,6 @@
 import { generateImages, planInfotext, plannedSteps } from '../engine/diffusion.pipeline';
 import { checkPassSize, DEFAULT_DENOISING_STRENGTH, type GenerationPlan } from '../engine/generation-plan';
+import { animateDiffStage } from './animatediff.stage';
 import type { StageExecutor } from './stage-executor';
 import { latentOf, passHooks, resizeEach } from './stage-helpers';
 
@@ -13,6 +14,8 @@ export const diffusionStage: StageExecutor = {
   async prepare(stage, ctx) {
     const d = stage.diffusion;
     if (!d) throw new Error('DIFFUSION stage without diffusion parameters');
+    // TAMS puts video under the diffusion parameters: a DIFFUSION stage with animateDiff.args makes a clip.
+    if (d.animateDiff?.args.length) return animateDiffStage.prepare(stage, ctx);
     const strength = ctx.incoming ? (d.denoisingStrength ?? DEFAULT_DENOISING_STRENGTH) : undefined;
     const img2img = strength !== undefined && strength < 1;
     checkPassSize(d.width, d.height);
@@ -27,6 +30,7 @@ export const diffusionStage: StageExecutor = {
       denoisingStrength: strength,
       // Enough for checks and step counts; the start images come at run time.
       init: img2img ? { strength, latents: new Float32Array(0) } : undefined,
+      control: setup.control,
     };
     return {
       output: { width: d.width, height: d.height },

@@ -7,3 +7,5 @@ export { inputInitializeStage } from './input-initialize.stage';
 export { diffusionStage } from './diffusion.stage';
 export { upscalerStage } from './upscaler.stage';
 export { inpaintStage } from './inpaint.stage';
+export { adetailerStage } from './adetailer.stage';
+export { animateDiffStage } from './animatediff.stage';

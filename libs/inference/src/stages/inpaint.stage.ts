@@ -85,6 +85,7 @@ export const inpaintStage: StageExecutor = {
       denoisingStrength: strength,
       init: { strength, latents: new Float32Array(0) },
       mask: { latent: geometry.latentMask },
+      control: setup.control,
     };
     const extras: [string, string | number][] = [
       ['Mask blur', o.maskBlur],

@@ -2,6 +2,7 @@ import type { Stage } from '@darkroom/contracts';
 import { CONTENT_TYPES, encodeImageOutput, type OutputFormat } from '../engine/image-output';
 import { CanceledRunError, FatalRunError, type RunHooks, type RunInput, type RunOutput } from '../runner/job-runner';
 import { resolveSeeds } from '../runner/seeds';
+import { videoRunOutputs } from '../video/video-output';
 import type { PreparedStage, StageExecutor, StageImage, StageProgressReport, StageServices, StageSize } from './stage-executor';
 
 export type StageRegistry = Partial<Record<Stage['type'], StageExecutor>>;
@@ -91,17 +92,25 @@ export async function runStageChain(
   }
   if (!images) throw new FatalRunError('the job made no image');
   const result = images;
-  return Promise.all(
-    result.map(async (img, index) => ({
-      kind: 'IMAGE' as const,
-      stageIndex: made,
-      index,
-      data: await encodeImageOutput(img.rgb, outputFormat, img.parameters ?? ''),
-      format: outputFormat,
-      contentType: CONTENT_TYPES[outputFormat],
-      width: img.rgb.width,
-      height: img.rgb.height,
-      seed: seeds[index],
-    })),
+  const videoOptions = { formats: services.options.videoFormats, onSkipped: (_: string, why: string) => services.notice(why) };
+  const outputs = await Promise.all(
+    result.map(async (img, index): Promise<RunOutput[]> => {
+      // A clip is returned as videos only (one per format).
+      if (img.video) return videoRunOutputs(img.video, { stageIndex: made, index, seed: seeds[index] }, videoOptions);
+      return [
+        {
+          kind: 'IMAGE' as const,
+          stageIndex: made,
+          index,
+          data: await encodeImageOutput(img.rgb, outputFormat, img.parameters ?? ''),
+          format: outputFormat,
+          contentType: CONTENT_TYPES[outputFormat],
+          width: img.rgb.width,
+          height: img.rgb.height,
+          seed: seeds[index],
+        },
+      ];
+    }),
   );
+  return outputs.flat();
 }

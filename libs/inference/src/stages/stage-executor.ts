@@ -1,4 +1,5 @@
 import type { DiffusionParams, JobStageType, Stage } from '@darkroom/contracts';
+import type { ControlNetUnitPlan } from '../controlnet/controlnet-plan';
 import type { PipelineOptions } from '../engine/diffusion.pipeline';
 import type { ModelPlan } from '../engine/generation-plan';
 import type { LoadedPipeline } from '../engine/pipeline-loader';
@@ -13,6 +14,8 @@ export interface StageImage {
   parameters?: string;
   /** The latent it was decoded from (unchanged since) and the VAE it belongs to: a latent upscaler reuses it. */
   latent?: { data: Float32Array; vae: string };
+  /** Set when the stage made a clip (`rgb` is then its first frame): the job's output is the video. */
+  video?: { frames: RgbImage[]; fps: number };
 }
 
 export interface StageSize {
@@ -26,13 +29,23 @@ export interface DiffusionSetup {
   pipeline: LoadedPipeline;
   /** Identifies the VAE (latents are only reusable under the same one). */
   vaeKey: string;
+  /** The ControlNet units of `controlnet.args` with their hints at the parameters' width × height (empty: none). */
+  control: ControlNetUnitPlan[];
 }
 
 /** What stages share within a job: diffusion setups (loaded once per parameter set), upscalers, options. */
 export interface StageServices {
   options: PipelineOptions;
-  /** Plans and loads the sessions for `d` (memoised per job; the sessions go back to the cache when the job ends). */
-  diffusion(d: DiffusionParams, needs: { vaeEncoder: boolean }): Promise<DiffusionSetup>;
+  /**
+   * Plans and loads the sessions for `d` (memoised per job; the sessions go back to the cache when the job ends).
+   * `motion`: a video pass, with the checkpoint's motion UNet loaded as its UNet.
+   */
+  diffusion(d: DiffusionParams, needs: { vaeEncoder: boolean; motion?: boolean }): Promise<DiffusionSetup>;
+  /**
+   * The ControlNet units of `d` with their hints at width × height (a pass at another size than the parameters',
+   * e.g. a hires-fix second pass); memoised per job. Empty when `d` has none.
+   */
+  control(d: DiffusionParams, width: number, height: number): Promise<ControlNetUnitPlan[]>;
   upscaler: ImageUpscaler;
   notice(text: string): void;
 }

@@ -1,3 +1,5 @@
+import { adetailerStage } from './adetailer.stage';
+import { animateDiffStage } from './animatediff.stage';
 import { diffusionStage } from './diffusion.stage';
 import { inpaintStage } from './inpaint.stage';
 import { inputInitializeStage } from './input-initialize.stage';
@@ -13,4 +15,6 @@ export const STAGE_EXECUTORS: StageRegistry = {
   DIFFUSION: diffusionStage,
   IMAGE_TO_UPSCALER: upscalerStage,
   IMAGE_TO_INPAINT: inpaintStage,
+  IMAGE_TO_ADETAILER: adetailerStage,
+  IMAGE_TO_ANIMATE_DIFF: animateDiffStage,
 };

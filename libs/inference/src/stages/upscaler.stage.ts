@@ -61,7 +61,7 @@ export const upscalerStage: StageExecutor = {
       });
     }
     const common = setup && { ...setup.model, stageIndex: ctx.index, stageCount: ctx.stages.length, seeds: [...ctx.seeds] };
-    const firstPlan: GenerationPlan | undefined = common && firstPass ? { ...common, width: d.width, height: d.height } : undefined;
+    const firstPlan: GenerationPlan | undefined = common && firstPass ? { ...common, width: d.width, height: d.height, control: setup?.control } : undefined;
     const secondPlan: GenerationPlan | undefined =
       common && secondPass
         ? {
@@ -70,6 +70,8 @@ export const upscalerStage: StageExecutor = {
             height: target.height,
             denoisingStrength: strength,
             init: { strength, steps: u.hrSecondPassSteps || d.steps, latents: new Float32Array(0) },
+            // ControlNet acts on the second pass too, its hints fitted to the target size (as A1111's hires fix).
+            control: await ctx.services.control(d, target.width, target.height),
           }
         : undefined;
     const firstSteps = firstPlan && setup ? plannedSteps(firstPlan, setup.pipeline) : 0;

@@ -19,6 +19,11 @@ export interface UnetSpec {
   sdxl?: { textEmbedsDim: number; timeIdDim: number };
   /** Extra inputs `down_block_additional_residuals.<i>` and `mid_block_additional_residual` for a ControlNet. */
   controlNetResiduals: boolean;
+  /**
+   * Channels of `sample` (default 4). More (InstructPix2Pix: 8 = noisy latent + image latent) widen conv_in only;
+   * the prediction's input term uses the first 4 channels, the noisy latent.
+   */
+  inChannels?: number;
 }
 
 export const SDXL_TIME_IDS = 6;
@@ -53,8 +58,10 @@ export function buildUnet(spec: UnetSpec): OnnxGraphBuilder {
   const ft: TensorType = spec.floatType;
   const b = new OnnxGraphBuilder('unet', Prng.derive(spec.seed, 'unet'), ft);
   const spatial: Dim[] = ['batch_size', LATENT_CHANNELS, 'height', 'width'];
+  const inChannels = spec.inChannels ?? LATENT_CHANNELS;
 
-  const sample = b.input('sample', ft, spatial);
+  const input = b.input('sample', ft, ['batch_size', inChannels, 'height', 'width']);
+  const sample = inChannels === LATENT_CHANNELS ? input : b.op('Slice', [input, b.constInt64([0]), b.constInt64([LATENT_CHANNELS]), b.constInt64([1])]);
   const timestep = b.input('timestep', spec.timestepType, spec.timestepRank === 1 ? ['steps'] : []);
   const context = b.input('encoder_hidden_states', ft, ['batch_size', 'sequence_length', spec.crossAttentionDim]);
   let added;
@@ -78,7 +85,7 @@ export function buildUnet(spec: UnetSpec): OnnxGraphBuilder {
   const d = spec.crossAttentionDim;
 
   const skips: string[] = [];
-  let x = conv2d(b, sample, 'conv_in', LATENT_CHANNELS, c);
+  let x = conv2d(b, input, 'conv_in', inChannels, c);
   skips.push(x);
   x = resnet(b, x, 'down_blocks.0.resnets.0', c, c, temb, ted);
   x = crossAttention(b, x, 'down_blocks.0.attentions.0', c, context, d);

@@ -1,6 +1,7 @@
 import { cannyPreprocessor } from './canny';
 import { lineartStandardPreprocessor, scribbleXdogPreprocessor } from './line-drawing';
 import { mlsdPreprocessor } from './mlsd';
+import { openposePreprocessor } from './openpose';
 import { invertPreprocessor, nonePreprocessor, tileResamplePreprocessor } from './pass-through';
 import type { Preprocessor } from './preprocessor.types';
 
@@ -9,6 +10,7 @@ export const PREPROCESSORS: readonly Preprocessor[] = [
   invertPreprocessor,
   cannyPreprocessor,
   mlsdPreprocessor,
+  openposePreprocessor,
   scribbleXdogPreprocessor,
   lineartStandardPreprocessor,
   tileResamplePreprocessor,
