@@ -41,13 +41,14 @@ describe('image stage chains through the API (ONNX worker)', () => {
     }
   };
 
-  it('DIFFUSION → INPAINT → UPSCALER runs to SUCCESS: count images at the upscaled size, progress stage by stage', async () => {
+  it('DIFFUSION → INPAINT → ADETAILER → UPSCALER runs to SUCCESS: count images at the upscaled size, progress stage by stage', async () => {
     const stages = [
       { type: 'INPUT_INITIALIZE', inputInitialize: { seed: 99, count: 2 } },
       { type: 'DIFFUSION', diffusion },
       { type: 'IMAGE_TO_INPAINT', imageToInpaint: { maskImageResourceId: maskId, maskBlur: 4, inpaintingFill: 'ORIGINAL' } },
-      // ADETAILER SLOT: once IMAGE_TO_ADETAILER lands, insert it here (DIFFUSION → INPAINT → ADETAILER → UPSCALER), e.g.
-      // { type: 'IMAGE_TO_ADETAILER', imageToAdetailer: { args: [{ adModel: 'face_yolov8n.pt' }] } }; indices below follow.
+      // The tiny model paints no face, so the detector finds none and the images pass through (the face case is in
+      // libs/inference/src/adetailer/adetailer.stage.spec.ts); the stage still runs its detector on every image.
+      { type: 'IMAGE_TO_ADETAILER', imageToAdetailer: { args: [{ adModel: 'face_yolov8n.pt' }] } },
       { type: 'IMAGE_TO_UPSCALER', imageToUpscaler: { hrUpscaler: 'Lanczos', hrScale: 1.5, denoisingStrength: 0 } },
     ];
     const last = stages.length - 1;
