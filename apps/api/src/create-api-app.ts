@@ -4,10 +4,11 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
-import { buildOpenApiDocument } from '@darkroom/contracts';
+import { octetStreamParser } from './catalogue/octet-stream-body';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { ApiMetrics } from './metrics/api-metrics';
 import { ApiModuleOptions, AppModule } from './app.module';
+import { buildApiDocument } from './openapi/platform-openapi';
 import { LOGGER } from './platform/tokens';
 
 const JSON_BODY_LIMIT = 1024 * 1024;
@@ -20,10 +21,12 @@ export async function createApiApp(options: ApiModuleOptions): Promise<NestFasti
 
   // Uploads: image bytes under any of these types, up to the configured size (checked again as an image).
   fastify.addContentTypeParser(
-    ['image/png', 'image/jpeg', 'image/webp', 'application/octet-stream'],
+    ['image/png', 'image/jpeg', 'image/webp'],
     { parseAs: 'buffer', bodyLimit: options.config.UPLOAD_MAX_BYTES },
     (_req: unknown, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body),
   );
+  // The same for octet-stream, except model files (catalogue uploads), which are streamed to disk.
+  fastify.addContentTypeParser('application/octet-stream', { bodyLimit: Number.MAX_SAFE_INTEGER }, octetStreamParser(options.config.UPLOAD_MAX_BYTES) as never);
 
   const log = app.get<Logger>(LOGGER);
   app.useGlobalFilters(new ApiExceptionFilter(log));
@@ -37,7 +40,7 @@ export async function createApiApp(options: ApiModuleOptions): Promise<NestFasti
   });
 
   // Swagger UI at /docs over the same generated document that /openapi.json serves.
-  await app.register(fastifySwagger as never, { mode: 'static', specification: { document: buildOpenApiDocument({ serverUrl: options.config.PUBLIC_BASE_URL }) } });
+  await app.register(fastifySwagger as never, { mode: 'static', specification: { document: buildApiDocument(options.config.PUBLIC_BASE_URL) } });
   await app.register(fastifySwaggerUi as never, { routePrefix: '/docs' });
   app.enableShutdownHooks();
   await app.init();

@@ -106,6 +106,19 @@ release(tenant)
 return 1
 `;
 
+/**
+ * An operator's "run this next": the waiting job's tag becomes one less than the head's, so it is taken first (a later
+ * promotion goes ahead of an earlier one). Counts, metadata and the tenant's finish tag are unchanged.
+ * ARGV: jobId. Returns 1 if the job is waiting (and now first), else 0. O(log n).
+ */
+export const PROMOTE_LUA = `
+local waitKey, jobId = KEYS[1], ARGV[1]
+if not redis.call('ZSCORE', waitKey, jobId) then return 0 end
+local head = redis.call('ZRANGE', waitKey, 0, 0, 'WITHSCORES')
+if head[1] ~= jobId then redis.call('ZADD', waitKey, tonumber(head[2]) - 1, jobId) end
+return 1
+`;
+
 /** ARGV: jobId. Returns {rank (1-based), length} or nil. O(log n). */
 export const POSITION_LUA = `
 local rank = redis.call('ZRANK', KEYS[1], ARGV[1])

@@ -5,7 +5,7 @@ import {
   MAX_LOOKAHEAD,
   assertWeight,
 } from './fair-tag.util';
-import { ENQUEUE_LUA, LIST_LUA, POSITION_LUA, REMOVE_LUA, REQUEUE_LUA, TAKE_LUA } from './fair-queue.lua';
+import { ENQUEUE_LUA, LIST_LUA, POSITION_LUA, PROMOTE_LUA, REMOVE_LUA, REQUEUE_LUA, TAKE_LUA } from './fair-queue.lua';
 import type {
   EnqueueInput,
   FairQueueOptions,
@@ -32,6 +32,7 @@ interface QueueScripts<R> {
   darkroomQueueTake(...args: ScriptArg[]): R;
   darkroomQueueRemove(...args: ScriptArg[]): R;
   darkroomQueuePosition(...args: ScriptArg[]): R;
+  darkroomQueuePromote(...args: ScriptArg[]): R;
   darkroomQueueList(...args: ScriptArg[]): R;
 }
 type ScriptedRedis = Redis & QueueScripts<Promise<unknown>>;
@@ -61,6 +62,7 @@ export class FairQueue {
     redis.defineCommand('darkroomQueueTake', { numberOfKeys: 6, lua: TAKE_LUA });
     redis.defineCommand('darkroomQueueRemove', { numberOfKeys: 6, lua: REMOVE_LUA });
     redis.defineCommand('darkroomQueuePosition', { numberOfKeys: 1, lua: POSITION_LUA, readOnly: true });
+    redis.defineCommand('darkroomQueuePromote', { numberOfKeys: 1, lua: PROMOTE_LUA });
     redis.defineCommand('darkroomQueueList', { numberOfKeys: 6, lua: LIST_LUA, readOnly: true });
     this.redis = redis as ScriptedRedis;
     this.wake = new WakeSignal(redis);
@@ -134,6 +136,13 @@ export class FairQueue {
     assertId('jobId', jobId);
     const reply = (await this.redis.darkroomQueuePosition(keys.wait, jobId)) as [number, number] | null;
     return reply ? { rank: reply[0], length: reply[1] } : null;
+  }
+
+  /** Moves a waiting job to the front of its pool (an operator's override of the fair order). false if not waiting. */
+  async promote(pool: string, jobId: string): Promise<boolean> {
+    const keys = this.keys(pool);
+    assertId('jobId', jobId);
+    return (await this.redis.darkroomQueuePromote(keys.wait, jobId)) === 1;
   }
 
   /** Cancels a waiting job. true if it was waiting. */

@@ -88,6 +88,24 @@ describe('FairQueue operations', () => {
     });
   });
 
+  describe('promote', () => {
+    it('moves a waiting job to the front, later promotions first, counts unchanged', async () => {
+      const pool = 'promote';
+      await fill(pool, 'A', 3);
+      await fill(pool, 'B', 3);
+      expect(await queue.promote(pool, 'B-2')).toBe(true);
+      expect((await queue.position(pool, 'B-2'))!.rank).toBe(1);
+      expect(await queue.promote(pool, 'A-2')).toBe(true);
+      expect((await queue.list(pool, 0, 3)).map((j) => j.jobId)).toEqual(['A-2', 'B-2', 'A-0']);
+      expect(await queue.promote(pool, 'A-2')).toBe(true); // already first: stays
+      expect((await queue.position(pool, 'A-2'))!.rank).toBe(1);
+      expect(await queue.promote(pool, 'never-there')).toBe(false);
+      expect(await queue.countByTenant(pool)).toEqual({ A: 3, B: 3 });
+      expect((await queue.take(pool))!.jobId).toBe('A-2');
+      expect(await queue.virtualTime(pool)).toBe(0);
+    });
+  });
+
   describe('remove', () => {
     it('cancels a waiting job once and fixes the counts', async () => {
       const pool = 'remove';

@@ -34,8 +34,8 @@ export const ledgerEntryView = (e: LedgerEntry): LedgerEntryView => ({
   createdAt: e.createdAt.toISOString(),
 });
 
-const checkoutSchema = z.strictObject({ pack: z.string().min(1).max(32) });
-const ledgerQuerySchema = z.object({
+export const checkoutSchema = z.strictObject({ pack: z.string().min(1).max(32) });
+export const ledgerQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.string().regex(/^[0-9]{1,20}$/).optional(),
 });

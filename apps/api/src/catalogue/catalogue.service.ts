@@ -1,24 +1,12 @@
-import { DomainError, GrpcCode } from '@darkroom/contracts';
+import { DomainError, GrpcCode, type ModelAccessKeyView, type ModelUploadStatus, type OwnModelView } from '@darkroom/contracts';
 import { nextId, parseId, Prisma, type Model, type ModelAccessKey, type PrismaClient } from '@darkroom/db';
 import { accessKeyProblem, hashAccessKey } from '@darkroom/jobs';
 import { generateAccessKey } from './access-key-codec';
 import { mintAccessKeySchema, registerModelSchema, updateModelSchema } from './catalogue.schemas';
 import { UUID_PATTERN, validateInput } from './validate-input';
 
-/** A catalogue item as its owner sees it. */
-export interface OwnModelView {
-  id: string;
-  name: string;
-  description: string;
-  modelType: string;
-  baseModel: string;
-  visibility: string;
-  storagePath: string;
-  projectName: string;
-  showcaseImageUrls: string[];
-  createdAt: string;
-  updatedAt: string;
-}
+export type { OwnModelView };
+export type AccessKeyView = ModelAccessKeyView;
 
 /** A model as `GET /v1/models/{id}` shows it (the TAMS shape). */
 export interface PublicModelView {
@@ -29,21 +17,6 @@ export interface PublicModelView {
   modelType: string;
   showcaseImageUrls: string[];
   projectName: string;
-}
-
-export interface AccessKeyView {
-  id: string;
-  name: string;
-  prefix: string;
-  modelIds: string[];
-  feePerJob: number;
-  usageLimit: number | null;
-  usageCount: number;
-  status: 'active' | 'revoked' | 'expired' | 'used_up';
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -58,6 +31,11 @@ export const ownModelView = (m: Model): OwnModelView => ({
   storagePath: m.storagePath,
   projectName: m.projectName,
   showcaseImageUrls: m.showcaseImageUrls,
+  status: m.status as ModelUploadStatus,
+  uploadBytes: m.uploadBytes === null ? null : Number(m.uploadBytes),
+  fileBytes: m.fileBytes === null ? null : Number(m.fileBytes),
+  uploadError: m.uploadError,
+  uploadedAt: iso(m.uploadedAt),
   createdAt: m.createdAt.toISOString(),
   updatedAt: m.updatedAt.toISOString(),
 });

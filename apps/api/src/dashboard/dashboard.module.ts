@@ -18,6 +18,8 @@ import { DashboardPlatform } from './dashboard.platform';
 import { DashboardJobsController } from './jobs/dashboard-jobs.controller';
 import { DashboardJobsService } from './jobs/dashboard-jobs.service';
 import { InvitesController, MembersController } from './members/members.controller';
+import { DashboardModelFilesController, DashboardModelsController } from './models/dashboard-models.controller';
+import { DashboardModelsService } from './models/dashboard-models.service';
 import { MembersService } from './members/members.service';
 import { AdminGuard, SessionGuard } from './session/session.guard';
 import { WebhooksController } from './webhooks/webhooks.controller';
@@ -32,6 +34,8 @@ import { WebhooksService } from './webhooks/webhooks.service';
     ApiKeysController,
     AppCredentialsController,
     WebhooksController,
+    DashboardModelsController,
+    DashboardModelFilesController,
     DashboardJobsController,
     BalanceController,
     AdminController,
@@ -46,6 +50,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     ApiKeysService,
     AppCredentialsService,
     WebhooksService,
+    DashboardModelsService,
     DashboardJobsService,
     BalanceService,
     AdminService,

@@ -9,6 +9,8 @@ import type { PriceBook } from '@darkroom/credits';
 import type { BlobStore, UrlSigner } from '@darkroom/storage';
 import type { WebhookDispatcher } from '@darkroom/webhooks';
 import { BillingService } from '../billing/billing.service';
+import { CatalogueService } from '../catalogue/catalogue.service';
+import { ModelUploadsService } from '../catalogue/model-uploads.service';
 import { PRICE_BOOK } from '../billing/billing.tokens';
 import { Authenticator } from '../auth/authenticator';
 import { TenantRateLimiter } from '../auth/rate-limiter';
@@ -40,6 +42,9 @@ export class DashboardPlatform implements OnModuleInit {
   /** Stripe Checkout and the packs for sale (the billing module's service). */
   billing!: BillingService;
   prices!: PriceBook;
+  /** The tenant catalogue (items, access keys) and its uploads, as /v1/catalogue serves them. */
+  catalogue!: CatalogueService;
+  modelUploads!: ModelUploadsService;
   /** HMAC key of session cookies and CSRF tokens. */
   sessionKey!: Buffer;
 
@@ -63,6 +68,8 @@ export class DashboardPlatform implements OnModuleInit {
     this.webhooks = get<WebhookDispatcher>(WEBHOOKS);
     this.billing = get(BillingService);
     this.prices = get<PriceBook>(PRICE_BOOK);
+    this.catalogue = get(CatalogueService);
+    this.modelUploads = get(ModelUploadsService);
     this.sessionKey = sessionKey(this.config.DASHBOARD_SESSION_SECRET, this.config.URL_SIGNING_SECRET);
   }
 }

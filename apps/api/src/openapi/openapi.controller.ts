@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import type { ApiEnv } from '@darkroom/config';
-import { buildOpenApiDocument } from '@darkroom/contracts';
 import { CONFIG } from '../platform/tokens';
+import { buildApiDocument } from './platform-openapi';
 
 @Controller()
 export class OpenApiController {
@@ -11,7 +11,7 @@ export class OpenApiController {
   /** The OpenAPI 3 document, generated from the same zod schemas that validate the requests. */
   @Get('openapi.json')
   openapi() {
-    this.document ??= buildOpenApiDocument({ serverUrl: this.config.PUBLIC_BASE_URL });
+    this.document ??= buildApiDocument(this.config.PUBLIC_BASE_URL);
     return this.document;
   }
 }

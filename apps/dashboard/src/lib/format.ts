@@ -24,3 +24,15 @@ export function formatDuration(fromIso: string | null, toIso: string | null): st
 
 /** Statuses in which a job may still change. */
 export const LIVE_STATUSES = new Set(['CREATED', 'PENDING', 'WAITING', 'RUNNING']);
+
+/** 1536 → "1.5 KB", 2_500_000_000 → "2.33 GB" (binary units). */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toLocaleString('en-US', { maximumFractionDigits: value < 10 ? 2 : 1 })} ${units[unit]}`;
+}

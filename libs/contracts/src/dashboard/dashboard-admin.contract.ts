@@ -28,13 +28,15 @@ export const failuresQuerySchema = z.strictObject({
 export type FailuresQuery = z.input<typeof failuresQuerySchema>;
 
 const rate = (max: number) => z.number({ message: 'must be a number' }).min(0, 'must be at least 0').max(max, `must be at most ${max}`);
+/** A rate that cannot be 0: one issue per bad value (a refine would add a second one next to min's). */
+const positiveRate = (max: number) => z.number({ message: 'must be a number' }).gt(0, 'must be more than 0').max(max, `must be at most ${max}`);
 export const publishPricesRequestSchema = z.strictObject({
   rates: z.strictObject({
-    basePer512Image20Steps: rate(1_000_000).refine((v) => v > 0, 'must be more than 0'),
+    basePer512Image20Steps: positiveRate(1_000_000),
     controlNetUnitFactor: rate(100),
     modelUpscalePerMegapixel: rate(1_000_000),
     minimumPerJob: rate(1_000_000),
-    planMultipliers: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'plan ids are 1-64 characters of [A-Za-z0-9_-]'), rate(100).refine((v) => v > 0, 'must be more than 0')).default({}),
+    planMultipliers: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'plan ids are 1-64 characters of [A-Za-z0-9_-]'), positiveRate(100)).default({}),
   }),
   reason: z.string().trim().min(3, 'must have at least 3 characters').max(200, 'must have at most 200 characters'),
 });

@@ -238,3 +238,4 @@ export * from './dashboard-team.contract';
 export * from './dashboard-billing.contract';
 export * from './dashboard-admin.contract';
 export * from './worker-presence.contract';
+export * from './dashboard-models.contract';

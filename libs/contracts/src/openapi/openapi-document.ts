@@ -29,6 +29,11 @@ export interface OpenApiOptions {
   serverUrl?: string;
   /** Path template of the signed upload URL that POST /v1/resource/image answers. */
   uploadPath?: string;
+  /**
+   * The platform's other routes (billing, catalogue, admin), documented by the app that serves them, with the zod
+   * schemas it validates them with: merged into paths and components.
+   */
+  extra?: { paths: Record<string, JsonObject>; requestSchemas?: Record<string, z.ZodType>; tags?: Array<{ name: string; description: string }> };
 }
 
 /** Request-side schemas: read as input (fields with defaults are optional). */
@@ -112,6 +117,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): JsonObject {
         '64-bit integers as numbers or decimal strings; enums as names or numbers. Unknown fields are refused.',
     },
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
+    ...(options.extra?.tags ? { tags: options.extra.tags } : {}),
     security: [{ bearerAuth: [] }, { tamsSignature: [] }],
     paths: {
       '/v1/jobs': {
@@ -180,6 +186,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): JsonObject {
           responses: { '200': { description: 'stored' }, ...errorResponses(['400', '403', '404', '500']) },
         },
       },
+      ...(options.extra?.paths ?? {}),
     },
     components: {
       securitySchemes: {
@@ -194,7 +201,12 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): JsonObject {
             'minutes off and repeated nonces are refused.',
         },
       },
-      schemas: { ...componentSchemas(REQUEST_SCHEMAS, 'input'), ...componentSchemas(RESPONSE_SCHEMAS, 'output') },
+      schemas: {
+        ...componentSchemas(REQUEST_SCHEMAS, 'input'),
+        ...componentSchemas(RESPONSE_SCHEMAS, 'output'),
+        ...(options.extra?.requestSchemas ? componentSchemas(options.extra.requestSchemas, 'input') : {}),
+      },
     },
   };
 }
+export { errorResponses, jsonBody, ref } from './openapi-parts';

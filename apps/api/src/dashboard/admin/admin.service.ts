@@ -99,11 +99,9 @@ export class AdminService {
     const { queue, log } = this.platform;
     const job = await this.findJob(jobId);
     const id = job.id.toString();
-    if (!(await queue.fair.remove(job.pool, id))) {
+    if (!(await queue.fair.promote(job.pool, id))) {
       throw DomainError.failedPrecondition(`job ${jobId} is not waiting in the ${job.pool} queue (status ${job.status})`, [{ field: 'jobId', rule: 'not_waiting', message: 'is not waiting' }]);
     }
-    // A requeue enters at the pool's virtual time: ahead of every job already waiting.
-    await queue.fair.requeue(job.pool, { jobId: id, tenantId: job.tenantId, modelKey: job.modelIds[0] ?? '' });
     log.warn({ adminUserId: admin.id, jobId, tenantId: job.tenantId }, 'admin moved a job to the front of the queue');
     const position = await queue.position(job.pool, id).catch(() => null);
     return { jobId: id, rank: position?.rank ?? null };
@@ -111,7 +109,7 @@ export class AdminService {
 
   private async findJob(jobId: string) {
     const id = parseId(jobId);
-    const job = id === null ? null : await this.platform.prisma.job.findUnique({ where: { id }, select: { id: true, tenantId: true, pool: true, status: true, modelIds: true } });
+    const job = id === null ? null : await this.platform.prisma.job.findUnique({ where: { id }, select: { id: true, tenantId: true, pool: true, status: true } });
     if (!job) throw DomainError.notFound(`job ${jobId}`, 'jobId');
     return job;
   }

@@ -126,7 +126,7 @@ export class DashboardJobsService {
   /** What the playground offers: samplers, the checkpoints this tenant may use, and the bounds of the form. */
   async playgroundOptions(user: DashboardUser): Promise<PlaygroundOptionsResponse> {
     const models = await this.platform.prisma.model.findMany({
-      where: { modelType: 'CHECKPOINT', OR: [{ visibility: 'PUBLIC' }, { ownerTenantId: user.tenantId }] },
+      where: { modelType: 'CHECKPOINT', status: 'READY', OR: [{ visibility: 'PUBLIC' }, { ownerTenantId: user.tenantId }] },
       orderBy: [{ isDefault: 'desc' }, { name: 'asc' }],
       take: 200,
     });

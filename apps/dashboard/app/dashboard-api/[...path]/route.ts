@@ -26,12 +26,15 @@ async function forward(req: NextRequest): Promise<Response> {
   const forwardedFor = req.headers.get('x-forwarded-for');
   if (forwardedFor) headers.set('x-forwarded-for', forwardedFor);
 
+  // File uploads (PUT: model files, gigabytes) are streamed through; other bodies are small and read whole.
+  const stream = req.method === 'PUT' && req.body !== null;
   let res: Response;
   try {
     res = await fetch(`${apiBase()}${url.pathname}${url.search}`, {
       method: req.method,
       headers,
-      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer(),
+      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : stream ? req.body : await req.arrayBuffer(),
+      ...(stream ? ({ duplex: 'half' } as RequestInit) : {}),
       redirect: 'manual',
       cache: 'no-store',
       // The browser leaving (a closed tab, an EventSource reconnecting) ends the API request too.

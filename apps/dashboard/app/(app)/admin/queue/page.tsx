@@ -1,5 +1,7 @@
 'use client';
+import { useState } from 'react';
 import { Empty, ErrorNotice, Loading } from '../../../../src/components/states';
+import { api, ApiError, toApiError } from '../../../../src/lib/api-client';
 import type { AdminQueueResponse } from '../../../../src/lib/api-types';
 import { formatTime } from '../../../../src/lib/format';
 import { useApi } from '../../../../src/lib/use-api';
@@ -7,11 +9,36 @@ import { useApi } from '../../../../src/lib/use-api';
 export default function AdminQueuePage() {
   // The queue moves constantly: refresh every 2 s.
   const { data, error, loading, reload } = useApi<AdminQueueResponse>('/admin/queue', () => 2000);
+  const [actionError, setActionError] = useState<ApiError | undefined>();
+  const [done, setDone] = useState('');
+
+  async function act(what: string, path: string) {
+    setActionError(undefined);
+    setDone('');
+    try {
+      await api(path, { method: 'POST' });
+      setDone(what);
+    } catch (e) {
+      setActionError(toApiError(e));
+    } finally {
+      reload();
+    }
+  }
+  const cancel = (jobId: string, tenantName: string) => {
+    if (window.confirm(`Cancel job ${jobId} of ${tenantName}? Its credits go back to the tenant.`)) void act(`Job ${jobId} was canceled and refunded.`, `/admin/jobs/${jobId}/cancel`);
+  };
+  const runNext = (jobId: string) => act(`Job ${jobId} is now first in its pool.`, `/admin/jobs/${jobId}/prioritize`);
+
   return (
     <>
       <h1>Live queue</h1>
       <p className="muted small">Refreshes every 2 seconds. Ranks are the order in which workers of the pool take jobs (fair share per tenant).</p>
-      <ErrorNotice error={error} retry={reload} />
+      {done && (
+        <div className="notice success" role="status" data-testid="queue-action-done">
+          {done}
+        </div>
+      )}
+      <ErrorNotice error={error ?? actionError} retry={reload} />
       {loading && <Loading what="the queue" />}
       {data?.pools.map((p) => {
         const total = p.byTenant.reduce((a, t) => a + t.waiting, 0);
@@ -52,6 +79,9 @@ export default function AdminQueuePage() {
                       <th scope="col">Job</th>
                       <th scope="col">Tenant</th>
                       <th scope="col">Model</th>
+                      <th scope="col">
+                        <span className="visually-hidden">Actions</span>
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
@@ -61,6 +91,16 @@ export default function AdminQueuePage() {
                         <td className="mono">{j.jobId}</td>
                         <td>{j.tenantName}</td>
                         <td className="mono">{j.modelKey || '—'}</td>
+                        <td className="actions">
+                          {j.rank > 1 && (
+                            <button type="button" className="secondary" onClick={() => runNext(j.jobId)} aria-label={`Run job ${j.jobId} next`}>
+                              Run next
+                            </button>
+                          )}
+                          <button type="button" className="danger" onClick={() => cancel(j.jobId, j.tenantName)} aria-label={`Cancel job ${j.jobId}`}>
+                            Cancel
+                          </button>
+                        </td>
                       </tr>
                     ))}
                   </tbody>
@@ -79,6 +119,9 @@ export default function AdminQueuePage() {
                         <th scope="col">Tenant</th>
                         <th scope="col">Worker</th>
                         <th scope="col">Started</th>
+                        <th scope="col">
+                          <span className="visually-hidden">Actions</span>
+                        </th>
                       </tr>
                     </thead>
                     <tbody>
@@ -88,6 +131,11 @@ export default function AdminQueuePage() {
                           <td>{j.tenantName}</td>
                           <td className="mono">{j.worker ?? '—'}</td>
                           <td>{formatTime(j.startedAt)}</td>
+                          <td>
+                            <button type="button" className="danger" onClick={() => cancel(j.jobId, j.tenantName)} aria-label={`Cancel running job ${j.jobId}`}>
+                              Cancel
+                            </button>
+                          </td>
                         </tr>
                       ))}
                     </tbody>

@@ -4,6 +4,7 @@ import { useParams } from 'next/navigation';
 import { FormEvent, useState } from 'react';
 import { LedgerTable } from '../../../../../src/components/ledger-table';
 import { useSession } from '../../../../../src/components/session-context';
+import { TenantControls } from '../../../../../src/components/tenant-controls';
 import { Empty, ErrorNotice, FieldError, Loading } from '../../../../../src/components/states';
 import { api, ApiError, toApiError } from '../../../../../src/lib/api-client';
 import type { AdminTenantResponse, GrantCreditsResponse } from '../../../../../src/lib/api-types';
@@ -68,7 +69,7 @@ export default function AdminTenantPage() {
                 {formatCredits(t.balance)}
               </div>
               <div className="small muted">
-                {t.planName} plan · {t.status === 'ACTIVE' ? 'active' : 'suspended'} · <span className="mono">{t.id}</span>
+                {t.planName} plan · <span className={`badge ${t.status}`}>{t.status === 'ACTIVE' ? 'active' : 'suspended'}</span> · <span className="mono">{t.id}</span>
               </div>
             </section>
             <section className="panel" aria-labelledby="tenant-users-heading">
@@ -85,6 +86,8 @@ export default function AdminTenantPage() {
               </p>
             </section>
           </div>
+
+          <TenantControls tenant={t} isOwnTenant={t.id === session.me.tenant.id} onChanged={reload} />
 
           <section className="panel" aria-labelledby="grant-heading">
             <h2 id="grant-heading">Grant or adjust credits</h2>
