@@ -47,6 +47,8 @@ export interface CreateJobResult {
   created: boolean;
   /** How a new job was written: `darkroom_create_job` in one round trip, or the general transaction. */
   path?: 'one-statement' | 'transaction';
+  /** A new job's place in its pool's queue, read together with the enqueue (null if Redis did not answer). */
+  position?: { rank: number; length: number } | null;
 }
 
 /** Diffusion objects present in the request, with their field paths (for the per-family size rules). */
@@ -194,13 +196,20 @@ export async function createJob(deps: CreateJobDeps, tenant: TenantContext, body
 
   const job = outcome.job;
   const checkpoint = resolved.find((m) => m.kind === 'checkpoint');
+  const jobId = job.id.toString();
+  let position: CreateJobResult['position'] = null;
   try {
-    await deps.queue.enqueue({ pool: job.pool, jobId: job.id.toString(), tenantId: tenant.id, weight: tenant.queueWeight, modelKey: checkpoint?.id.toString() });
+    // Sent together: the position is read right after the enqueue, in the same round trip (see WaitQueue).
+    const [, place] = await Promise.all([
+      deps.queue.enqueue({ pool: job.pool, jobId, tenantId: tenant.id, weight: tenant.queueWeight, modelKey: checkpoint?.id.toString() }),
+      deps.queue.position(job.pool, jobId),
+    ]);
+    position = place;
   } catch (e) {
     // The job is safe in Postgres as WAITING; the reconciler puts it in the queue once Redis answers again.
-    deps.log?.('enqueue failed; the reconciler will retry', { jobId: job.id.toString(), error: (e as Error).message });
+    deps.log?.('enqueue failed; the reconciler will retry', { jobId, error: (e as Error).message });
   }
-  return { job, created: true, path };
+  return { job, created: true, path, position };
 }
 
 /** What a create knows before it takes the tenant's lock. */

@@ -1,5 +1,9 @@
 /** The wait queue as the job lifecycle sees it (implemented by @darkroom/queue's FairQueue). */
 export interface WaitQueue {
+  /**
+   * Adds a waiting job. The FairQueue runs every command on one Redis connection, in order: a position() sent
+   * right behind an enqueue() (without awaiting it) answers for the enqueued job, in the same round trip.
+   */
   enqueue(entry: QueueEntry): Promise<boolean>;
   /** Puts a job back after a lost lease or a transient failure, ahead of newer arrivals. */
   requeue(entry: QueueEntry): Promise<boolean>;

@@ -39,7 +39,7 @@ export class JobsService {
   }
 
   async create(tenant: AuthenticatedTenant, body: unknown): Promise<{ job: JobView }> {
-    const { job, created } = await createJob(
+    const { job, created, position } = await createJob(
       {
         prisma: this.prisma,
         sql: this.sql,
@@ -54,7 +54,7 @@ export class JobsService {
       body,
     );
     if (created) this.metrics.jobsCreated.inc({ pool: job.pool });
-    return { job: await this.view(job) };
+    return { job: await this.view(job, position) };
   }
 
   async get(tenant: AuthenticatedTenant, jobId: string): Promise<{ job: JobView }> {
@@ -71,9 +71,10 @@ export class JobsService {
     return estimateJob(this.prisma, tenant.tenantId, body);
   }
 
-  private async view(job: Parameters<typeof toJobView>[0] & { pool: string }): Promise<JobView> {
+  /** The job as the API shows it; `known` is a queue position already read (by the creation). */
+  private async view(job: Parameters<typeof toJobView>[0] & { pool: string }, known?: { rank: number; length: number } | null): Promise<JobView> {
     const waiting = job.status === 'WAITING';
-    const position = waiting ? await this.queue.position(job.pool, job.id.toString()).catch(() => null) : null;
+    const position = !waiting ? null : known !== undefined && known !== null ? known : await this.queue.position(job.pool, job.id.toString()).catch(() => null);
     return toJobView(job, { signer: this.signer, urlTtlSec: this.config.OUTPUT_URL_TTL_SEC, position });
   }
 }
