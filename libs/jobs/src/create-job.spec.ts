@@ -2,6 +2,7 @@ import { checkLedger, grantCredits, PRICE_TABLE_V1, priceJob } from '@darkroom/c
 import { createSqlPool, nextId, SqlPool } from '@darkroom/db';
 import { FairQueue } from '@darkroom/queue';
 import { createTestDatabase, createTestRedis, TestDatabase, TestRedis } from '@darkroom/testing';
+import { CreateJobBatcher } from './create-batcher';
 import { createJob, CreateJobDeps, TenantContext } from './create-job.use-case';
 import { FairWaitQueue } from './fair-wait-queue';
 import { ModelResolver } from './model-resolver';
@@ -164,5 +165,97 @@ describe('the tenant counter of unfinished jobs', () => {
     );
     for (const t of tenants) expect(await counter(t.id)).toBe(await truth(t.id));
     expect(await truth(tenants[0].id)).toBeGreaterThan(0);
+  });
+});
+
+// Group commit: creates that arrive while the batcher's statements are busy go together in one statement.
+describe('CreateJobBatcher', () => {
+  let db: TestDatabase;
+  let redis: TestRedis;
+  let sql: SqlPool;
+  let deps: CreateJobDeps;
+  const body = (requestId: string, steps = 20) => ({
+    requestId,
+    stages: [{ type: 'DIFFUSION', diffusion: { width: 512, height: 512, prompts: [{ text: 'a photo of a cat' }], steps } }],
+  });
+  const price = priceJob(body('x').stages as never, PRICE_TABLE_V1, 'pro').credits;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    redis = await createTestRedis();
+    sql = createSqlPool(db.url, 4);
+    await db.prisma.plan.create({ data: { id: 'pro', name: 'Pro', maxConcurrentJobs: 20 } });
+    await db.prisma.model.create({
+      data: { id: nextId(), name: 'base', modelType: 'CHECKPOINT', baseModel: 'SD1', visibility: 'PUBLIC', storagePath: 'base', isDefault: true, showcaseImageUrls: [] },
+    });
+    deps = {
+      prisma: db.prisma,
+      sql,
+      queue: new FairWaitQueue(new FairQueue({ redis: redis.redis, prefix: redis.prefix })),
+      models: new ModelResolver(db.prisma),
+      pools: { cpu: ['SD1'] },
+      maxAttempts: 3,
+      webhookPolicy: { allowLoopback: false, allowPrivate: false },
+      priceTable: PRICE_TABLE_V1,
+    };
+  });
+  afterAll(async () => {
+    await sql.end();
+    await redis.cleanup();
+    await db.drop();
+  });
+
+  it('answers each create of a batch as its own: created, repeated, over the limit, short of credits', async () => {
+    const batcher = new CreateJobBatcher(sql, { maxInFlight: 1 });
+    const tenant = async (name: string, credits: number, lots = false) => {
+      const { id } = await db.prisma.tenant.create({ data: { name, planId: 'pro', webhookSecret: 'whsec_x' } });
+      const expiresAt = lots ? new Date(Date.now() + 86_400_000) : undefined;
+      await db.prisma.$transaction((tx) => grantCredits(tx, id, credits, 'g', `${name}:g`, undefined, { expiresAt }));
+      return { id, queueWeight: 1, planId: 'pro' };
+    };
+    const rich = await tenant('rich', 100 * price, true);
+    const capped = await tenant('capped', 100 * price);
+    const poor = await tenant('poor', 2.5 * price);
+    const calls = [
+      ...Array.from({ length: 10 }, (_, i) => createJob({ ...deps, batcher }, rich, body(`rich-${i}`))),
+      createJob({ ...deps, batcher }, rich, body('rich-0')), // the same request again, in the same batch
+      ...Array.from({ length: 25 }, (_, i) => createJob({ ...deps, batcher }, capped, body(`capped-${i}`))),
+      ...Array.from({ length: 4 }, (_, i) => createJob({ ...deps, batcher }, poor, body(`poor-${i}`))),
+    ];
+    const settled = await Promise.allSettled(calls);
+    expect(batcher.sent.statements).toBeLessThan(batcher.sent.creates);
+
+    const rich0 = settled.slice(0, 11).map((s) => (s.status === 'fulfilled' ? s.value : null));
+    expect(rich0.every((r) => r !== null)).toBe(true);
+    expect(rich0[10]!.job.id).toBe(rich0[0]!.job.id);
+    expect(new Set(rich0.map((r) => r!.job.id)).size).toBe(10);
+    const cappedOk = settled.slice(11, 36).filter((s) => s.status === 'fulfilled').length;
+    expect(cappedOk).toBe(20); // the plan allows 20 unfinished jobs
+    const poorOk = settled.slice(36).filter((s) => s.status === 'fulfilled').length;
+    expect(poorOk).toBe(2);
+    for (const s of [...settled.slice(11, 36), ...settled.slice(36)]) if (s.status === 'rejected') expect(s.reason).toMatchObject({ code: 8 });
+
+    for (const t of [rich, capped, poor]) {
+      expect((await checkLedger(db.prisma, t.id)).ok).toBe(true);
+      const jobs = await db.prisma.job.count({ where: { tenantId: t.id } });
+      expect((await db.prisma.tenant.findUniqueOrThrow({ where: { id: t.id } })).activeJobs).toBe(jobs);
+      expect(await db.prisma.ledgerEntry.count({ where: { tenantId: t.id, kind: 'RESERVE' } })).toBe(jobs);
+    }
+  });
+
+  it('retries a failed batch one create at a time, so one bad call fails alone', async () => {
+    const batcher = new CreateJobBatcher(sql, { maxInFlight: 1 });
+    const { id } = await db.prisma.tenant.create({ data: { name: 'mixed', planId: 'pro', webhookSecret: 'whsec_x' } });
+    await db.prisma.$transaction((tx) => grantCredits(tx, id, 100, 'g', 'mixed:g'));
+    const call = (requestId: string, tenant = id) => ({
+      id: nextId().toString(), tenant, plan: 'pro', requestId, requestHash: 'h', request: {}, pool: 'cpu', modelIds: [],
+      credits: '1.0000', priceVersion: 'v1', notifyUrl: null, maxAttempts: 3, createdAt: new Date().toISOString().slice(0, 23),
+    });
+    const first = batcher.create(call('m-0')); // goes alone; the next three wait and go together
+    const rest = [batcher.create(call('m-1')), batcher.create(call('m-2', 'not-a-uuid')), batcher.create(call('m-3'))];
+    const results = await Promise.allSettled([first, ...rest]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.outcome : 'error'))).toEqual(['created', 'created', 'error', 'created']);
+    expect(batcher.sent).toEqual({ statements: 2, creates: 4 });
+    expect(await db.prisma.job.count({ where: { tenantId: id } })).toBe(3);
   });
 });

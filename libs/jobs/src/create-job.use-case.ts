@@ -9,12 +9,13 @@ import {
   requestHash,
 } from '@darkroom/contracts';
 import { AccessFee, InsufficientCreditsError, PriceBook, priceBookFor, priceJob, PriceTable, recordAccessFees, reserveForJob, roundCredits } from '@darkroom/credits';
-import { nextId, Prisma, PrismaClient, SqlPool, sqlText, SqlTx, withSqlTransaction } from '@darkroom/db';
+import { nextId, Prisma, PrismaClient, SqlPool, SqlTx, withSqlTransaction } from '@darkroom/db';
 import type { Job } from '@darkroom/db';
 import { accessKeyDenied, accessKeyProblem, describeItem, ModelResolver, ResolvedModel } from './model-resolver';
 import { Family, poolForFamily, PoolMap } from './pools';
 import type { WaitQueue } from './ports';
 import { assertResourcesUsable } from './resource-check';
+import { CreateCall, createOne, CreateJobBatcher } from './create-batcher';
 import { isIP } from 'node:net';
 import { AddressPolicy, checkAddress, checkWebhookUrl, WebhookAddressError } from '@darkroom/webhooks';
 
@@ -22,6 +23,8 @@ export interface CreateJobDeps {
   prisma: PrismaClient;
   /** node-postgres pool for the creation transaction itself (the hot path; see libs/db sql-pool.ts). */
   sql: SqlPool;
+  /** Groups concurrent creates into one statement (one per process); without it each create is its own. */
+  batcher?: CreateJobBatcher;
   queue: WaitQueue;
   models: ModelResolver;
   pools: PoolMap;
@@ -178,7 +181,7 @@ export async function createJob(deps: CreateJobDeps, tenant: TenantContext, body
   let outcome: Outcome | null = null;
   let path: CreateJobResult['path'] = 'one-statement';
   try {
-    if (tenant.planId && !resolved.some((m) => m.accessKeyId)) outcome = await createInOneStatement(deps.sql, draft, tenant.planId);
+    if (tenant.planId && !resolved.some((m) => m.accessKeyId)) outcome = await createInOneStatement(deps, draft, tenant.planId);
     if (!outcome) {
       path = 'transaction';
       outcome = await createInTransaction(deps, draft);
@@ -236,15 +239,25 @@ function chargeOf(draft: JobDraft, planId: string): { credits: number; version: 
 }
 
 /** The common create in one statement (`darkroom_create_job`); null when it needs the general transaction. */
-async function createInOneStatement(sql: SqlPool, draft: JobDraft, planId: string): Promise<Outcome | null> {
+async function createInOneStatement(deps: CreateJobDeps, draft: JobDraft, planId: string): Promise<Outcome | null> {
   const charge = chargeOf(draft, planId);
   const row = newJobRow(draft, charge);
-  const q = sqlText`
-    SELECT outcome, active, max_jobs AS max, balance FROM darkroom_create_job(
-      ${row.id}::bigint, ${row.tenantId}::uuid, ${planId}, ${row.requestId}, ${row.requestHash}, ${JSON.stringify(row.request)}::jsonb,
-      ${row.pool}, ${row.modelIds}::text[], ${charge.credits.toFixed(4)}::numeric, ${row.priceVersion}, ${row.notifyUrl},
-      ${row.maxAttempts}::int, ${row.createdAt}::timestamp)`;
-  const [result] = (await sql.query<{ outcome: string; active: number; max: number; balance: string | null }>(q.text, q.values)).rows;
+  const call: CreateCall = {
+    id: row.id.toString(),
+    tenant: row.tenantId,
+    plan: planId,
+    requestId: row.requestId,
+    requestHash: row.requestHash,
+    request: row.request,
+    pool: row.pool,
+    modelIds: row.modelIds,
+    credits: charge.credits.toFixed(4),
+    priceVersion: row.priceVersion,
+    notifyUrl: row.notifyUrl,
+    maxAttempts: row.maxAttempts,
+    createdAt: row.createdAt.toISOString().slice(0, 23),
+  };
+  const result = deps.batcher ? await deps.batcher.create(call) : await createOne(deps.sql, call);
   switch (result.outcome) {
     case 'created':
       return { kind: 'created', job: row };

@@ -5,6 +5,7 @@ export * from './resource-check';
 export * from './job-view';
 export * from './job-queries';
 export * from './create-job.use-case';
+export * from './create-batcher';
 export * from './cancel-job.use-case';
 export * from './job-lease';
 export * from './maintenance';

@@ -6,6 +6,7 @@ import {
   CancelSignal,
   cancelJob,
   createJob,
+  CreateJobBatcher,
   estimateJob,
   findTenantJob,
   JobView,
@@ -23,6 +24,8 @@ import { CANCEL_SIGNAL, CONFIG, LOGGER, NOTIFIER, PRISMA, SQL_POOL, URL_SIGNER, 
 @Injectable()
 export class JobsService {
   private readonly models: ModelResolver;
+  /** Concurrent creates of this process share statements (a group commit; see libs/jobs create-batcher.ts). */
+  private readonly batcher: CreateJobBatcher;
 
   constructor(
     @Inject(CONFIG) private readonly config: ApiEnv,
@@ -36,6 +39,7 @@ export class JobsService {
     @Inject(ApiMetrics) private readonly metrics: ApiMetrics,
   ) {
     this.models = new ModelResolver(prisma);
+    this.batcher = new CreateJobBatcher(sql);
   }
 
   async create(tenant: AuthenticatedTenant, body: unknown): Promise<{ job: JobView }> {
@@ -43,6 +47,7 @@ export class JobsService {
       {
         prisma: this.prisma,
         sql: this.sql,
+        batcher: this.batcher,
         queue: this.queue,
         models: this.models,
         pools: this.config.POOLS,
