@@ -9,3 +9,6 @@ export * from './animatediff';
 export * from './video';
 export * from './detection';
 export * from './adetailer';
+export * from './pix2pix';
+export * from './layer-diffusion';
+export * from './ella';

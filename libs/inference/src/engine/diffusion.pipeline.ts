@@ -12,6 +12,8 @@ import { chooseLayer, encodePromptPair, type PromptConditioning } from './text-c
 import { decodeLatent, encodeChw, encodeImage, type RgbImage } from './vae';
 import type { VideoFormat } from '../video/video-output';
 import { latentNoise } from '../samplers';
+import { ellaPromptPair, featureUNet, finishImage, pix2pixUNetCall } from './feature-passes';
+import { checkFeatureSessions } from './model-features';
 
 export interface GeneratedImage {
   index: number;
@@ -49,6 +51,8 @@ export interface PipelineOptions {
   previewEveryMs?: number;
   /** Most items (images × cond/uncond) per UNet call; absent = all at once where the graph allows. */
   maxUNetBatch?: number;
+  /** InstructPix2Pix image guidance scale (no TAMS field carries it; default 1.5, as diffusers and A1111). */
+  pix2pixImageGuidance?: number;
   /** Formats each AnimateDiff clip is written in (default mp4, webp, gif; MP4 needs the bundled ffmpeg). */
   videoFormats?: readonly VideoFormat[];
 }
@@ -63,7 +67,10 @@ function unetChannels(p: LoadedPipeline): number {
  * Checks against the loaded sessions that the plan can run (clip skip layers, SDXL inputs, latent channels), so that
  * every problem surfaces before the first UNet step.
  */
-export function checkLoadedPipeline(plan: Pick<GenerationPlan, 'diffusion' | 'checkpoint'> & Partial<Pick<GenerationPlan, 'init' | 'control'>>, p: LoadedPipeline): void {
+export function checkLoadedPipeline(
+  plan: Pick<GenerationPlan, 'diffusion' | 'checkpoint'> & Partial<Pick<GenerationPlan, 'init' | 'control' | 'features'>>,
+  p: LoadedPipeline,
+): void {
   for (const unit of p.textUnits) {
     if (!unit.component.hasInput('input_ids')) throw new FatalRunError(`${unit.label} has no input_ids input`);
     chooseLayer(unit, p.family, plan.diffusion.clipSkip);
@@ -72,7 +79,9 @@ export function checkLoadedPipeline(plan: Pick<GenerationPlan, 'diffusion' | 'ch
     if (!p.unet.hasInput(name)) throw new FatalRunError(`the UNet of "${plan.checkpoint.name}" has no ${name} input`);
   }
   const channels = unetChannels(p);
-  if (channels !== LATENT_CHANNELS && channels !== INPAINTING_UNET_CHANNELS) {
+  const pix2pix = Boolean(plan.features?.pix2pix);
+  checkFeatureSessions(p.features, p.unet, pix2pix, plan.checkpoint.name);
+  if (channels !== LATENT_CHANNELS && channels !== INPAINTING_UNET_CHANNELS && !pix2pix) {
     throw new FatalRunError(`the UNet of "${plan.checkpoint.name}" takes ${channels}-channel samples; this engine runs 4-channel UNets and 9-channel inpainting UNets`);
   }
   if (channels === INPAINTING_UNET_CHANNELS && !p.vaeEncoder) {
@@ -177,7 +186,7 @@ export async function generateImages(plan: GenerationPlan, p: LoadedPipeline, op
     latents = new Float32Array(count * latentSize);
     for (let i = 0; i < count; i++) latents.set(imageSlice(initLatent, i, latentSize), i * latentSize);
   } else {
-    const { cond, uncond } = await encodePromptPair(
+    const { cond, uncond } = (await ellaPromptPair(p, d)) ?? await encodePromptPair(
       {
         units: p.textUnits,
         family: p.family,
@@ -210,9 +219,15 @@ export async function generateImages(plan: GenerationPlan, p: LoadedPipeline, op
       await hooks.onProgress({ step, totalSteps: total, previews, image });
     };
     const unetFor = (unet: LoadedPipeline['unet'], n: number, c: PromptConditioning, u: PromptConditioning) =>
-      guidedUNet({ unet, count: n, latentHeight, latentWidth, cfgScale: d.cfgScale, cond: c, uncond: u, timeIds, maxBatch: options.maxUNetBatch, control });
+      guidedUNet({ unet: featureUNet(p, unet), count: n, latentHeight, latentWidth, cfgScale: d.cfgScale, cond: c, uncond: u, timeIds, maxBatch: options.maxUNetBatch, control });
 
-    if (unetChannels(p) === INPAINTING_UNET_CHANNELS) {
+    if (plan.features.pix2pix) {
+      const unet = await pix2pixUNetCall(plan, p, { cond, uncond, timeIds, maxBatch: options.maxUNetBatch, imageGuidance: options.pix2pixImageGuidance });
+      latents = await sampleLatents(unet, samplingJob(plan, p, plan.seeds, initLatent, plan.mask?.latent), {
+        isCancelled: hooks.isCancelled,
+        onStep: progress(plan.seeds.map((_, i) => i)),
+      });
+    } else if (unetChannels(p) === INPAINTING_UNET_CHANNELS) {
       const conditioning = await inpaintConditioning(plan, p);
       latents = new Float32Array(count * latentSize);
       for (let i = 0; i < count; i++) {
@@ -236,7 +251,8 @@ export async function generateImages(plan: GenerationPlan, p: LoadedPipeline, op
 
   const images: RgbImage[] = [];
   for (let i = 0; i < count; i++) {
-    images.push(await decodeLatent(p.vaeDecoder, latents.subarray(i * latentSize, (i + 1) * latentSize), latentHeight, latentWidth, p.vaeScalingFactor));
+    const latent = latents.subarray(i * latentSize, (i + 1) * latentSize);
+    images.push(await finishImage(p, await decodeLatent(p.vaeDecoder, latent, latentHeight, latentWidth, p.vaeScalingFactor), latent, latentHeight, latentWidth));
   }
   return { images, latents };
 }

@@ -18,3 +18,5 @@ export * from './safetensors-file';
 export * from './onnx-initializers';
 export * from './lora-merge';
 export * from './textual-inversion';
+export * from './model-features';
+export * from './feature-passes';

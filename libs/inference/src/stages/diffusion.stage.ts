@@ -1,5 +1,7 @@
 import { generateImages, planInfotext, plannedSteps } from '../engine/diffusion.pipeline';
 import { checkPassSize, DEFAULT_DENOISING_STRENGTH, type GenerationPlan } from '../engine/generation-plan';
+import { PIX2PIX_NEEDS_IMAGE } from '../pix2pix/pix2pix-plan';
+import { FatalRunError } from '../runner/job-runner';
 import { animateDiffStage } from './animatediff.stage';
 import type { StageExecutor } from './stage-executor';
 import { latentOf, passHooks, resizeEach } from './stage-helpers';
@@ -20,6 +22,8 @@ export const diffusionStage: StageExecutor = {
     const img2img = strength !== undefined && strength < 1;
     checkPassSize(d.width, d.height);
     const setup = await ctx.services.diffusion(d, { vaeEncoder: img2img });
+    const pix2pix = Boolean(setup.model.features.pix2pix);
+    if (pix2pix && !ctx.incoming) throw new FatalRunError(PIX2PIX_NEEDS_IMAGE);
     const plan: GenerationPlan = {
       ...setup.model,
       stageIndex: ctx.index,
@@ -36,8 +40,10 @@ export const diffusionStage: StageExecutor = {
       output: { width: d.width, height: d.height },
       steps: plannedSteps(plan, setup.pipeline),
       async run(incoming, rc) {
-        const init = plan.init && incoming ? { strength: plan.init.strength, images: await resizeEach(incoming.map((i) => i.rgb), d.width, d.height) } : undefined;
-        const pass: GenerationPlan = { ...plan, init };
+        const images = incoming && (plan.init || pix2pix) ? await resizeEach(incoming.map((i) => i.rgb), d.width, d.height) : undefined;
+        const init = plan.init && images ? { strength: plan.init.strength, images } : undefined;
+        // InstructPix2Pix edits the incoming images at any strength.
+        const pass: GenerationPlan = { ...plan, init, pix2pixImages: pix2pix ? images : undefined };
         const batch = await generateImages(pass, setup.pipeline, ctx.services.options, passHooks(rc));
         return batch.images.map((rgb, i) => ({ rgb, parameters: planInfotext(pass, i), latent: { data: latentOf(batch, i), vae: setup.vaeKey } }));
       },

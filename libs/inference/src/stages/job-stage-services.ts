@@ -93,6 +93,7 @@ export class JobStageServices implements StageServices {
       loras: model.loras,
       embeddings,
       controlNets: control.map((u) => ({ files: u.files, modelKey: u.model.id })),
+      features: model.features,
       modelName: model.checkpoint.name,
     }).catch((e: unknown) => {
       if (e instanceof FatalRunError) throw e;

@@ -1,0 +1,2 @@
+export * from './layer-diffusion-plan';
+export * from './transparent-decoding';

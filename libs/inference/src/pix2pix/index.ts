@@ -1,0 +1,2 @@
+export * from './pix2pix-plan';
+export * from './pix2pix-guidance';
