@@ -29,7 +29,7 @@ export interface CreateOutcomeRow {
 export interface CreateBatcherOptions {
   /** Most creates sent in one statement. */
   maxBatch?: number;
-  /** Statements in flight at once; calls that arrive while all are busy wait and go together in the next one. */
+  /** Statements in flight at once; calls that arrive while all are busy (or while their tenant has one in flight) wait and go together in the next one. */
   maxInFlight?: number;
 }
 
@@ -43,8 +43,9 @@ export interface CreateBatcherOptions {
  * its calls are retried one by one so that each gets its own answer.
  */
 export class CreateJobBatcher {
-  private readonly waiting: Array<{ call: CreateCall; resolve(row: CreateOutcomeRow): void; reject(e: unknown): void }> = [];
+  private waiting: Array<{ call: CreateCall; resolve(row: CreateOutcomeRow): void; reject(e: unknown): void }> = [];
   private inFlight = 0;
+  private readonly busyTenants = new Set<string>();
   /** What went to the database so far: statements sent and the creates they carried. */
   readonly sent = { statements: 0, creates: 0 };
   private readonly maxBatch: number;
@@ -55,7 +56,7 @@ export class CreateJobBatcher {
     options: CreateBatcherOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 64;
-    this.maxInFlight = options.maxInFlight ?? 4;
+    this.maxInFlight = options.maxInFlight ?? 8;
   }
 
   create(call: CreateCall): Promise<CreateOutcomeRow> {
@@ -65,12 +66,23 @@ export class CreateJobBatcher {
     });
   }
 
+  /**
+   * Starts statements while slots are free. A tenant with a statement in flight waits for it: its next creates
+   * would only queue behind that statement's lock on the tenant's row, so they wait here and go together.
+   */
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.waiting.length) {
-      const batch = this.waiting.splice(0, this.maxBatch);
+      const batch: typeof this.waiting = [];
+      const later: typeof this.waiting = [];
+      for (const w of this.waiting) (batch.length < this.maxBatch && !this.busyTenants.has(w.call.tenant) ? batch : later).push(w);
+      if (!batch.length) return;
+      this.waiting = later;
+      const tenants = new Set(batch.map((b) => b.call.tenant));
+      for (const t of tenants) this.busyTenants.add(t);
       this.inFlight++;
       void this.send(batch).finally(() => {
         this.inFlight--;
+        for (const t of tenants) this.busyTenants.delete(t);
         this.pump();
       });
     }
