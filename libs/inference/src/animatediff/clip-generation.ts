@@ -106,7 +106,8 @@ export async function generateClips(c: ClipPlan, p: LoadedPipeline, options: Pip
       maxBatch: options.maxUNetBatch,
     });
     const previewEvery = options.previewEveryMs ?? 1000;
-    let lastPreview = -Infinity;
+    // The first preview comes one interval in: the first steps' latents are mostly noise, and a short job needs none.
+    let lastPreview = previewEvery > 0 ? performance.now() : -Infinity;
     latents = await sampleLatents(unet, clipSamplingJob(c, p, init, true), {
       isCancelled: hooks.isCancelled,
       onStep: async (step, total, denoised) => {

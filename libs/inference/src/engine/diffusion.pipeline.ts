@@ -202,7 +202,8 @@ export async function generateImages(plan: GenerationPlan, p: LoadedPipeline, op
     );
     const timeIds = p.family === 'SDXL' ? Float32Array.from([plan.height, plan.width, 0, 0, plan.height, plan.width]) : undefined;
     const previewEvery = options.previewEveryMs ?? 1000;
-    let lastPreview = -Infinity;
+    // The first preview comes one interval in: the first steps' latents are mostly noise, and a short job needs none.
+    let lastPreview = previewEvery > 0 ? performance.now() : -Infinity;
     // ControlNet units act on the steps inside their guidance window: the step counter follows the sampler.
     const control = plan.control?.length ? new ControlNetGuidance(plan.control, p.controlNets, p.unet, { width: plan.width, height: plan.height }) : undefined;
     const progress = (images: number[], image?: number) => async (step: number, total: number, denoised: Float32Array) => {
