@@ -1,5 +1,8 @@
 import { resizeRgb, type RgbImage } from '../engine/vae';
 
+// Bound once: per-pixel loops then make no global lookups (slow inside a vm context such as Jest's).
+const { max, min, round } = Math;
+
 /** Float planes (one per channel, row-major) of an image: what the preprocessors compute on. */
 export interface FloatPlanes {
   width: number;
@@ -42,7 +45,7 @@ export function grayToRgb(values: ArrayLike<number>, width: number, height: numb
   const n = width * height;
   const data = new Uint8Array(n * 3);
   for (let p = 0; p < n; p++) {
-    const v = Math.max(0, Math.min(255, Math.round(values[p])));
+    const v = max(0, min(255, round(values[p])));
     data[p * 3] = v;
     data[p * 3 + 1] = v;
     data[p * 3 + 2] = v;

@@ -13,6 +13,8 @@ export interface CannyOptions {
 
 const TAN_22_5 = Math.tan(Math.PI / 8);
 const TAN_67_5 = Math.tan((3 * Math.PI) / 8);
+// Bound once: the per-pixel loops below then make no global lookups (slow inside a vm context such as Jest's).
+const { abs, min, max } = Math;
 
 /**
  * Canny edge detection, OpenCV's variant: per pixel the colour channel with the largest L1 gradient (|dx| + |dy|,
@@ -26,7 +28,7 @@ export function cannyEdges(img: RgbImage, o: CannyOptions): Uint8Array {
   const dx = new Float32Array(w * h);
   const dy = new Float32Array(w * h);
   const mag = new Float32Array(w * h);
-  const at = (p: Float32Array, x: number, y: number) => p[Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))];
+  const at = (p: Float32Array, x: number, y: number) => p[min(h - 1, max(0, y)) * w + min(w - 1, max(0, x))];
   for (const p of planes) {
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
@@ -35,7 +37,7 @@ export function cannyEdges(img: RgbImage, o: CannyOptions): Uint8Array {
         const g = at(p, x - 1, y + 1), k = at(p, x, y + 1), l = at(p, x + 1, y + 1);
         const gx = c + 2 * f + l - (a + 2 * d + g);
         const gy = g + 2 * k + l - (a + 2 * b + c);
-        const m = Math.abs(gx) + Math.abs(gy);
+        const m = abs(gx) + abs(gy);
         const i = y * w + x;
         if (m > mag[i]) {
           mag[i] = m;
@@ -55,8 +57,8 @@ export function cannyEdges(img: RgbImage, o: CannyOptions): Uint8Array {
       const i = y * w + x;
       const v = mag[i];
       if (v <= o.low) continue;
-      const ax = Math.abs(dx[i]);
-      const ay = Math.abs(dy[i]);
+      const ax = abs(dx[i]);
+      const ay = abs(dy[i]);
       let isMax: boolean;
       if (ay < ax * TAN_22_5) isMax = v > m(x - 1, y) && v >= m(x + 1, y);
       else if (ay > ax * TAN_67_5) isMax = v > m(x, y - 1) && v >= m(x, y + 1);
@@ -75,8 +77,8 @@ export function cannyEdges(img: RgbImage, o: CannyOptions): Uint8Array {
     const i = stack.pop() as number;
     const x = i % w;
     const y = (i - x) / w;
-    for (let ny = Math.max(0, y - 1); ny <= Math.min(h - 1, y + 1); ny++) {
-      for (let nx = Math.max(0, x - 1); nx <= Math.min(w - 1, x + 1); nx++) {
+    for (let ny = max(0, y - 1); ny <= min(h - 1, y + 1); ny++) {
+      for (let nx = max(0, x - 1); nx <= min(w - 1, x + 1); nx++) {
         const j = ny * w + nx;
         if (state[j] === 1) {
           state[j] = 2;
