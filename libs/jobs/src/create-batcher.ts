@@ -56,7 +56,7 @@ export class CreateJobBatcher {
     options: CreateBatcherOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 64;
-    this.maxInFlight = options.maxInFlight ?? 8;
+    this.maxInFlight = options.maxInFlight ?? 4;
   }
 
   create(call: CreateCall): Promise<CreateOutcomeRow> {
