@@ -26,6 +26,10 @@ export class FairWaitQueue implements WaitQueue {
     return (await this.fair.position(pool, jobId)) !== null;
   }
 
+  containsMany(pool: string, jobIds: readonly string[]): Promise<boolean[]> {
+    return this.fair.waitingAmong(pool, jobIds);
+  }
+
   length(pool: string): Promise<number> {
     return this.fair.length(pool);
   }

@@ -74,8 +74,15 @@ export async function reconcileWaitingJobs(deps: MaintenanceDeps, graceMs = 5000
       orderBy: { id: 'asc' },
       take: pageSize,
     });
+    // One membership check per pool and page, not one per job: the backlog can hold many thousands.
+    const waiting = new Set<bigint>();
+    for (const pool of new Set(page.map((j) => j.pool))) {
+      const ids = page.filter((j) => j.pool === pool).map((j) => j.id);
+      const found = await deps.queue.containsMany(pool, ids.map(String));
+      ids.forEach((id, i) => found[i] && waiting.add(id));
+    }
     for (const job of page) {
-      if (await deps.queue.contains(job.pool, job.id.toString())) continue;
+      if (waiting.has(job.id)) continue;
       const added = await deps.queue.requeue({ pool: job.pool, jobId: job.id.toString(), tenantId: job.tenantId, weight: await deps.weightOf(job.tenantId), modelKey: job.modelIds[0] });
       if (added) restored++;
     }

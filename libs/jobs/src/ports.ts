@@ -10,6 +10,8 @@ export interface WaitQueue {
   position(pool: string, jobId: string): Promise<{ rank: number; length: number } | null>;
   remove(pool: string, jobId: string): Promise<boolean>;
   contains(pool: string, jobId: string): Promise<boolean>;
+  /** contains() for many jobs of one pool at once (one round trip). */
+  containsMany(pool: string, jobIds: readonly string[]): Promise<boolean[]>;
 }
 
 export interface QueueEntry {

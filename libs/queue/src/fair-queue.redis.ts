@@ -152,6 +152,14 @@ export class FairQueue {
     return (await this.redis.darkroomQueueRemove(...keyList(keys), jobId)) === 1;
   }
 
+  /** Which of the jobs are waiting in the pool, in one command (ZMSCORE). */
+  async waitingAmong(pool: string, jobIds: readonly string[]): Promise<boolean[]> {
+    if (jobIds.length === 0) return [];
+    for (const id of jobIds) assertId('jobId', id);
+    const scores = await this.redis.zmscore(this.keys(pool).wait, ...jobIds);
+    return scores.map((s) => s !== null);
+  }
+
   async length(pool: string): Promise<number> {
     return this.redis.zcard(this.keys(pool).wait);
   }

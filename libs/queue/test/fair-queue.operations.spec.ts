@@ -26,6 +26,17 @@ describe('FairQueue operations', () => {
     );
   }
 
+  describe('waitingAmong', () => {
+    it('says which of many jobs wait in the pool, in order, in one call', async () => {
+      const pool = 'among';
+      await fill(pool, 'T', 3);
+      await queue.remove(pool, 'T-1');
+      expect(await queue.waitingAmong(pool, ['T-2', 'T-1', 'nope', 'T-0'])).toEqual([true, false, false, true]);
+      expect(await queue.waitingAmong(pool, [])).toEqual([]);
+      await expect(queue.waitingAmong(pool, [''])).rejects.toBeInstanceOf(QueueError);
+    });
+  });
+
   describe('enqueue', () => {
     it('is idempotent: a waiting job is not added twice and keeps its tag', async () => {
       const pool = 'idem';
