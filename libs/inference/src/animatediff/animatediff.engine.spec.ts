@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { parseCreateJobRequest, type CreateJobRequest } from '@darkroom/contracts';
 import { generateTinyMotionModel, generateTinySd15 } from '@darkroom/testing';
-import { checkpoint, makeTempDir, meanAbsDiff, removeDir, runJob, testPicture } from '../engine/engine.test-helper';
+import { checkpoint, jobRequest, makeTempDir, meanAbsDiff, removeDir, runJob, testPicture } from '../engine/engine.test-helper';
 import { FatalRunError, type RunnerModel, type RunOutput } from '../runner/job-runner';
 import { createOnnxJobRunner, type OnnxJobRunner } from '../runner/onnx-job-runner';
 import { bundledFfmpeg } from '../video/mp4-encoder';
@@ -176,7 +176,8 @@ describe('AnimateDiff (IMAGE_TO_ANIMATE_DIFF) on a tiny motion model', () => {
     req.stages[1].diffusion!.animateDiff!.args[0][field] = value;
     return req;
   };
-  const bad: [string, () => CreateJobRequest, 'motion' | 'plain', RegExp][] = [
+  const bad: [string, () => CreateJobRequest, 'motion' | 'plain' | 'pipeline', RegExp][] = [
+    ['an image job on a video-only checkpoint', () => jobRequest({ size: { width: SIZE, height: SIZE }, diffusion: { steps: 3 } }), 'pipeline', /the UNet of "tiny-animatediff-pipeline" is a motion UNet .* it makes videos only/],
     ['no motion module', () => videoJob(), 'plain', /AnimateDiff needs a motion module, and checkpoint "tiny-plain" has none: add unet_motion\/model\.onnx/],
     ['videoLength 0', () => withArg('videoLength', 0), 'motion', /diffusion\.animateDiff\.args\[0\]\.videoLength must be an integer from 1 to 64, got 0/],
     ['videoLength 65', () => withArg('videoLength', 65), 'motion', /videoLength must be an integer from 1 to 64, got 65/],
@@ -208,7 +209,7 @@ describe('AnimateDiff (IMAGE_TO_ANIMATE_DIFF) on a tiny motion model', () => {
   ];
 
   it.each(bad)('%s is a FatalRunError before any UNet call', async (_label, request, model, message) => {
-    const error = await run(request(), [{ motion, plain }[model]]).then(
+    const error = await run(request(), [{ motion, plain, pipeline: pipelineLayout }[model]]).then(
       () => null,
       (e: unknown) => e,
     );

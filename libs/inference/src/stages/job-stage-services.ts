@@ -101,6 +101,11 @@ export class JobStageServices implements StageServices {
     });
     this.releases.push(() => pipeline.release());
     checkLoadedPipeline({ ...model, control }, pipeline);
+    if (!motion && pipeline.unet.input('sample').shape.length === 5) {
+      throw new FatalRunError(
+        `the UNet of "${model.checkpoint.name}" is a motion UNet (sample [batch, 4, frames, height, width]): it makes videos only; use an IMAGE_TO_ANIMATE_DIFF stage or diffusion.animateDiff.args`,
+      );
+    }
     const vaeKey = (model.vae?.folder ?? model.model).vaeDecoder?.file ?? model.checkpoint.id;
     return { model, pipeline, vaeKey, control };
   }
