@@ -10,22 +10,15 @@ import {
   PriceBook,
   PriceTableRecord,
 } from '@darkroom/credits';
-import { TX_OPTIONS, type Plan, type PrismaClient } from '@darkroom/db';
+import { TX_OPTIONS, type PrismaClient } from '@darkroom/db';
 import { ledgerEntryView, LedgerEntryView } from '../billing/billing.service';
 import { UUID_PATTERN, validateInput } from '../catalogue/validate-input';
 import { ADMIN_TOKEN_ACTOR } from './admin-token.guard';
 import { adminCreditChangeSchema, ledgerPageSchema, planSchema, publishPricesSchema, tenantPlanSchema } from './admin.schemas';
+import { planView } from '../dashboard/admin/admin-tenant-controls.service';
 
 const PLAN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-const planView = (p: Plan) => ({
-  id: p.id,
-  name: p.name,
-  monthlyCredits: Number(p.monthlyCredits),
-  rateLimitPerSec: p.rateLimitPerSec,
-  maxConcurrentJobs: p.maxConcurrentJobs,
-  queueWeight: p.queueWeight,
-});
 
 const priceVersionView = (r: PriceTableRecord, current: string) => ({ ...r.table, current: r.table.version === current, reason: r.reason, actor: r.actor, createdAt: r.createdAt.toISOString() });
 
