@@ -4,6 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { createOnnxJobRunner } from '@darkroom/inference';
 import { generateTinyLora, generateTinySd15, generateTinySdxl } from '@darkroom/testing';
+import { ABANDONED_UPLOAD_GRACE_MS, ModelUploadsService } from '../src/catalogue/model-uploads.service';
 import { ApiHarness, TestTenant, txt2img } from './api-harness';
 
 /** Every file under dir, as {path relative to dir, bytes}, sorted. */
@@ -176,4 +177,22 @@ describe('model uploads: private checkpoints and LoRAs, files to storage, used b
     const tooBig = await fetch(res.json.putUrl, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: big as unknown as BodyInit });
     expect(tooBig.status).toBe(400);
   }, 60_000);
+
+  it('removes uploads nobody completed a day after their URLs expired, files included; complete items stay', async () => {
+    const half = await start({ name: 'left-behind', modelType: 'LORA', baseModel: 'SD1', files: [{ path: 'w.safetensors', bytes: 64 }], expireSec: 60 });
+    expect(half.status).toBe(200);
+    const id: string = half.json.model.id;
+    const folder = path.join(h.config.STORAGE_DIR, 'models', owner.id, id);
+    expect((await stat(folder)).isDirectory()).toBe(true);
+    const uploads = h.app.get(ModelUploadsService);
+    const ready = await h.prisma.model.count({ where: { status: 'READY' } });
+
+    const expiredAt = Date.now() + 60_000;
+    expect(await uploads.sweepAbandoned(new Date(expiredAt + ABANDONED_UPLOAD_GRACE_MS - 60_000))).toBe(0);
+    expect(await uploads.sweepAbandoned(new Date(expiredAt + ABANDONED_UPLOAD_GRACE_MS + 60_000))).toBeGreaterThanOrEqual(1);
+    expect(await h.prisma.model.findUnique({ where: { id: BigInt(id) } })).toBeNull();
+    await expect(stat(folder)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await h.prisma.model.count({ where: { status: 'READY' } })).toBe(ready);
+    expect((await complete(id)).status).toBe(404);
+  });
 });

@@ -34,6 +34,9 @@ export function parseUploadPath(pathname: string): { modelId: string; bytes: num
  * Files live under STORAGE_DIR/models/<tenant>/<model>/, the volume the API and every worker share; the item's
  * storagePath is that absolute folder (or file, for single-file types), which workers open as is.
  */
+/** How long an upload whose URLs expired may still be completed before the maintenance removes it. */
+export const ABANDONED_UPLOAD_GRACE_MS = 24 * 3_600_000;
+
 export class ModelUploadsService {
   private readonly root: string;
 
@@ -47,6 +50,27 @@ export class ModelUploadsService {
 
   private folderOf(tenantId: string, modelId: string): string {
     return path.join(this.root, tenantId, modelId);
+  }
+
+  /**
+   * Removes uploads nobody completed: items still PENDING_UPLOAD or UPLOADING whose upload URLs expired more than
+   * `graceMs` before `now`, with their files (run by the hourly maintenance). Returns how many went.
+   */
+  async sweepAbandoned(now = new Date(), graceMs = ABANDONED_UPLOAD_GRACE_MS): Promise<number> {
+    const unfinished = ['PENDING_UPLOAD', 'UPLOADING'] as const;
+    const stale = await this.prisma.model.findMany({
+      where: { status: { in: [...unfinished] }, uploadExpiresAt: { lt: new Date(now.getTime() - graceMs) } },
+      select: { id: true, ownerTenantId: true },
+    });
+    let removed = 0;
+    for (const m of stale) {
+      // Conditional on the status, so that a completion that won the race keeps its item.
+      const { count } = await this.prisma.model.deleteMany({ where: { id: m.id, status: { in: [...unfinished] } } });
+      if (!count) continue;
+      if (m.ownerTenantId) await rm(this.folderOf(m.ownerTenantId, m.id.toString()), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
   }
 
   async start(tenantId: string, body: unknown): Promise<StartModelUploadResponse> {

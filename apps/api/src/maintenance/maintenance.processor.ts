@@ -7,6 +7,7 @@ import { expireDueCredits, grantMonthlyCredits } from '@darkroom/credits';
 import type { PrismaClient } from '@darkroom/db';
 import { MaintenanceDeps, reapExpiredLeases, reconcileWaitingJobs, StatusNotifier, tenantWeightLookup, WaitQueue } from '@darkroom/jobs';
 import { requeuePendingDeliveries, WebhookDispatcher } from '@darkroom/webhooks';
+import { ModelUploadsService } from '../catalogue/model-uploads.service';
 import { CONFIG, LOGGER, NOTIFIER, PRISMA, WAIT_QUEUE, WEBHOOKS } from '../platform/tokens';
 
 /** Queue and job names are persisted in Redis: never rename them once shipped. */
@@ -18,7 +19,7 @@ export const CREDITS_TICK = 'credits';
  * One maintenance tick every MAINTENANCE_INTERVAL_MS, run by exactly one API replica at a time (a BullMQ job
  * scheduler): reap jobs whose worker stopped heartbeating, and restore waiting jobs Redis lost. Hourly, the
  * credits' scheduled work: expire granted credits whose time has come, then grant the month's plan credits
- * (once per tenant and month).
+ * (once per tenant and month); and remove model uploads nobody completed.
  */
 @Processor(MAINTENANCE_QUEUE)
 export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
@@ -32,6 +33,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     @Inject(NOTIFIER) notifier: StatusNotifier,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(WEBHOOKS) private readonly webhooks: WebhookDispatcher,
+    @Inject(ModelUploadsService) private readonly uploads: ModelUploadsService,
   ) {
     super();
     this.deps = {
@@ -53,7 +55,11 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   }
 
   async process(job: Job): Promise<unknown> {
-    return job.name === CREDITS_TICK ? this.creditsTick() : this.tick();
+    if (job.name !== CREDITS_TICK) return this.tick();
+    const credits = await this.creditsTick();
+    const abandonedUploads = await this.uploads.sweepAbandoned();
+    if (abandonedUploads) this.log.info({ abandonedUploads }, 'removed model uploads never completed');
+    return { ...credits, abandonedUploads };
   }
 
   /** Expire first: last month's included credits leave before this month's arrive. */
