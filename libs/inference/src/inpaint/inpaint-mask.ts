@@ -1,6 +1,9 @@
 import sharp from 'sharp';
 import type { GrayImage } from './gray-image';
 
+// Bound once: the per-pixel loops make no global lookups (slow inside a vm context such as Jest's).
+const { round } = Math;
+
 /**
  * An uploaded mask as A1111 reads it (white = repaint): the alpha channel when the image has a non-opaque one,
  * else its luma (ITU-R 601, as PIL's "L"), rounded to 0/255 at > 128.
@@ -55,21 +58,51 @@ export function blurMask(mask: GrayImage, sigma: number): GrayImage {
   let sum = 0;
   for (let i = -radius; i <= radius; i++) sum += kernel[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
-  const { width: w, height: h } = mask;
-  const pass = (src: Uint8Array, horizontal: boolean): Uint8Array => {
-    const out = new Uint8Array(src.length);
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        let v = 0;
-        for (let k = -radius; k <= radius; k++) {
-          const at = horizontal ? y * w + reflect101(x + k, w) : reflect101(y + k, h) * w + x;
-          v += src[at] * kernel[k + radius];
-        }
-        out[y * w + x] = Math.min(255, Math.round(v));
-      }
-    return out;
-  };
-  return { ...mask, data: pass(pass(mask.data, true), false) };
+  const { width: w, height: h, data } = mask;
+  // Only the set pixels' box grown by the radius can become non-zero (reflected taps included), so both passes
+  // run inside it: a small region (an ADetailer face) costs its own size, not the image's.
+  const box = setBox(mask);
+  if (!box) return mask;
+  const x0 = Math.max(0, box.x0 - radius);
+  const x1 = Math.min(w - 1, box.x1 + radius);
+  const y0 = Math.max(0, box.y0 - radius);
+  const y1 = Math.min(h - 1, box.y1 + radius);
+  const across = new Uint8Array(data.length);
+  for (let y = box.y0; y <= box.y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      let v = 0;
+      for (let k = -radius; k <= radius; k++) v += data[y * w + reflect101(x + k, w)] * kernel[k + radius];
+      across[y * w + x] = v >= 255 ? 255 : round(v);
+    }
+  }
+  const out = new Uint8Array(data.length);
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      let v = 0;
+      for (let k = -radius; k <= radius; k++) v += across[reflect101(y + k, h) * w + x] * kernel[k + radius];
+      out[y * w + x] = v >= 255 ? 255 : round(v);
+    }
+  }
+  return { ...mask, data: out };
+}
+
+/** The box holding every set pixel (inclusive bounds), or null for an empty mask. */
+function setBox(mask: GrayImage): { x0: number; y0: number; x1: number; y1: number } | null {
+  const { width: w, height: h, data } = mask;
+  let x0 = w;
+  let y0 = h;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (data[y * w + x] === 0) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      y1 = y;
+    }
+  }
+  return x1 < 0 ? null : { x0, y0, x1, y1 };
 }
 
 /** Whether any pixel is set. */
