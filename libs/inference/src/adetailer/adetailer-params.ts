@@ -11,6 +11,37 @@ function ownPrompts(items: AdetailerArg['adPrompt']): AdetailerArg['adPrompt'] |
   return withText.length ? withText : undefined;
 }
 
+const SEP = /\s*\[SEP\]\s*/i;
+const PROMPT = /\[PROMPT\]/gi;
+
+/** How many detections' prompts the items spell out with "[SEP]" (1 without it). */
+export function regionCount(items: AdetailerArg['adPrompt']): number {
+  return Math.max(1, ...items.map((i) => i.text.split(SEP).length));
+}
+
+/**
+ * ADetailer's prompt syntax, item by item: "[SEP]" separates the prompts of successive detections (the last part
+ * serves every detection after it) and "[PROMPT]" stands for the job's prompt. The items of detection `region`,
+ * or undefined when none of them has text (the job's prompts apply).
+ */
+export function regionPrompts(items: AdetailerArg['adPrompt'], job: AdetailerArg['adPrompt'], region: number): AdetailerArg['adPrompt'] | undefined {
+  const jobText = promptText(job);
+  return ownPrompts(
+    items.map((item) => {
+      const parts = item.text.split(SEP);
+      return { ...item, text: parts[Math.min(region, parts.length - 1)].replace(PROMPT, () => jobText) };
+    }),
+  );
+}
+
+/** The prompts of detection `region` of an arg: its own (see regionPrompts), else the job's. */
+export function adetailerRegionPrompts(job: DiffusionParams, arg: AdetailerArg, region: number): Pick<DiffusionParams, 'prompts' | 'negativePrompts'> {
+  return {
+    prompts: regionPrompts(arg.adPrompt, job.prompts, region) ?? job.prompts,
+    negativePrompts: regionPrompts(arg.adNegativePrompt, job.negativePrompts, region) ?? job.negativePrompts,
+  };
+}
+
 /** A checkpoint / sampler override, or undefined for ADetailer's "Use same …" (absent, empty or that label). */
 function own(value: string | undefined): string | undefined {
   const v = value?.trim();
@@ -19,7 +50,7 @@ function own(value: string | undefined): string | undefined {
 
 /**
  * The diffusion parameters of one ADetailer arg's inpaint passes: the job's, with the arg's prompts when it has
- * some, and each setting whose `adUse…` switch is on (steps, CFG scale, checkpoint, sampler, clip skip) taken from
+ * some (those of the first detection; adetailerRegionPrompts gives the others), and each setting whose `adUse…` switch is on (steps, CFG scale, checkpoint, sampler, clip skip) taken from
  * the arg (a checkpoint or sampler switch without a name keeps the job's). The arg's LoRA list, when it has items,
  * replaces the job's (ADetailer puts LoRAs in its own prompt); ControlNet and AnimateDiff stay with the main pass.
  * width × height is the processing size of the crops.
@@ -29,8 +60,7 @@ export function adetailerDiffusion(job: DiffusionParams, arg: AdetailerArg, size
     ...job,
     width: size.width,
     height: size.height,
-    prompts: ownPrompts(arg.adPrompt) ?? job.prompts,
-    negativePrompts: ownPrompts(arg.adNegativePrompt) ?? job.negativePrompts,
+    ...adetailerRegionPrompts(job, arg, 0),
     steps: arg.adUseSteps ? arg.adSteps : job.steps,
     cfgScale: arg.adUseCfgScale ? arg.adCfgScale : job.cfgScale,
     sdModel: arg.adUseCheckpoint ? (own(arg.adCheckpoint) ?? job.sdModel) : job.sdModel,

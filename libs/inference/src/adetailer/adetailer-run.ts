@@ -16,6 +16,8 @@ export interface AdetailerPass {
   plan: GenerationPlan;
   /** UNet steps of one region (progress weight). */
   steps: number;
+  /** The prompts of detection j (ADetailer's "[SEP]" gives detections their own). */
+  promptsOf(region: number): Pick<GenerationPlan['diffusion'], 'prompts' | 'negativePrompts'>;
 }
 
 export interface AdetailerRunHooks {
@@ -43,11 +45,12 @@ export async function runAdetailer(image: RgbImage, seed: bigint, passes: readon
     for (const [j, mask] of masks.entries()) {
       if (await hooks.isCancelled()) throw new CanceledRunError();
       const done = offset;
+      const plan = { ...pass.plan, diffusion: { ...pass.plan.diffusion, ...pass.promptsOf(j) } };
       current = await inpaintRegion(
         current,
         mask,
         seed + BigInt(j),
-        { plan: pass.plan, setup: pass.setup, onlyMasked: arg.adInpaintOnlyMasked, padding: arg.adInpaintOnlyMaskedPadding, options: hooks.options },
+        { plan, setup: pass.setup, onlyMasked: arg.adInpaintOnlyMasked, padding: arg.adInpaintOnlyMaskedPadding, options: hooks.options },
         {
           isCancelled: hooks.isCancelled,
           onProgress: (p) => hooks.progress(done + Math.round((pass.steps * (j + p.step / Math.max(1, p.totalSteps))) / masks.length), p.previews),

@@ -205,6 +205,30 @@ describe('IMAGE_TO_ADETAILER stage', () => {
     expect(own.images[0].parameters).toContain('ADetailer prompt: a red clown nose, ADetailer negative prompt: blurry');
   });
 
+  it('gives each detection its part of a "[SEP]" prompt, and reads "[PROMPT]" as the job prompt', async () => {
+    // The face twice, side by side: two detections, inpainted in turn.
+    const twice = await sharp({ create: { width: 640, height: 256, channels: 3, background: '#808080' } })
+      .composite([{ input: picture.png, left: 0, top: 0 }, { input: picture.png, left: 320, top: 0 }])
+      .png()
+      .toBuffer();
+    const runTwice = async (adPrompt: string) => {
+      const { outputs } = await runJob(runner, adetailerJob([{ adModel: 'face_yolov8n.pt', adDenoisingStrength: 0.6, adPrompt: [{ text: adPrompt }] }], { imageResourceId: 'twice' }), [sd15], {
+        resources: { twice },
+      });
+      return (await rawPixels(outputs[0].data)).data;
+    };
+    const same = await runTwice('a photo of a face');
+    const split = await runTwice('a photo of a face [SEP] a red clown nose');
+    // Only one of the two faces changed: every differing pixel is on one side.
+    const changedOn = new Set<number>();
+    for (let y = 0; y < 256; y++) for (let x = 0; x < 640; x++) if (pixelDiff(same, split, 640, 256)(x, y) > 0) changedOn.add(x < 320 ? 0 : 1);
+    expect(changedOn.size).toBe(1);
+    // "[PROMPT]" is the job prompt: the same bytes as writing it out.
+    expect(Buffer.compare(Buffer.from(await runTwice('[PROMPT]')), Buffer.from(same))).toBe(0);
+    // A part past the last serves the rest: one part equals that part for every detection.
+    expect(Buffer.compare(Buffer.from(await runTwice('a photo of a face [SEP] a photo of a face')), Buffer.from(same))).toBe(0);
+  });
+
   it('honours the override switches only when they are on', async () => {
     const base = { adModel: 'face_yolov8n.pt', adDenoisingStrength: 0.5 };
     const plain = await run(adetailerJob([base]));

@@ -1,7 +1,7 @@
 import { planInfotext, plannedSteps } from '../engine/diffusion.pipeline';
 import { checkPassSize, type GenerationPlan } from '../engine/generation-plan';
 import { runAdetailer, type AdetailerPass } from '../adetailer/adetailer-run';
-import { adetailerDiffusion, adetailerInfotext, adetailerProcessingSize, appendInfotext } from '../adetailer/adetailer-params';
+import { adetailerDiffusion, adetailerInfotext, adetailerProcessingSize, adetailerRegionPrompts, appendInfotext, regionCount } from '../adetailer/adetailer-params';
 import { detectorFor } from '../detection/detector-catalogue';
 import { FatalRunError } from '../runner/job-runner';
 import type { StageExecutor, StageImage } from './stage-executor';
@@ -29,10 +29,19 @@ export const adetailerStage: StageExecutor = {
       });
       const size = adetailerProcessingSize(arg, incoming);
       checkPassSize(size.width, size.height, 'ADetailer inpaint width and height');
-      const setup = await ctx.services.diffusion(adetailerDiffusion(d, arg, size), { vaeEncoder: true });
+      const params = adetailerDiffusion(d, arg, size);
+      const promptsOf = (region: number) => adetailerRegionPrompts(d, arg, region);
+      // With "[SEP]" the setup sees every detection's prompts, so that each token they use (embeddings) is known;
+      // each inpaint pass then takes its own detection's.
+      const regions = Array.from({ length: Math.max(regionCount(arg.adPrompt), regionCount(arg.adNegativePrompt)) }, (_, j) => promptsOf(j));
+      const setup = await ctx.services.diffusion(
+        regions.length > 1 ? { ...params, prompts: regions.flatMap((r) => r.prompts), negativePrompts: regions.flatMap((r) => r.negativePrompts) } : params,
+        { vaeEncoder: true },
+      );
       const strength = arg.adDenoisingStrength;
       const plan: GenerationPlan = {
         ...setup.model,
+        diffusion: { ...setup.model.diffusion, ...promptsOf(0) },
         stageIndex: ctx.index,
         stageCount: ctx.stages.length,
         seeds: [...ctx.seeds],
@@ -42,7 +51,7 @@ export const adetailerStage: StageExecutor = {
         init: { strength, latents: new Float32Array(0), noiseMultiplier: arg.adUseNoiseMultiplier ? arg.adNoiseMultiplier : undefined },
         mask: { latent: new Float32Array(0) },
       };
-      passes.push({ arg, detector, setup, plan, steps: plannedSteps(plan, setup.pipeline) });
+      passes.push({ arg, detector, setup, plan, steps: plannedSteps(plan, setup.pipeline), promptsOf });
     }
     const pairs = o.args.flatMap((arg, i) => adetailerInfotext(arg, i));
     return {
