@@ -118,16 +118,23 @@ function fillLimb(out: Uint8Array, width: number, height: number, a: { x: number
  * 60 %, then each visible point as a full-colour disc, in OpenPose's order (later ones on top).
  */
 export function drawOpenposeSkeleton(keypoints: readonly PoseKeypoint[], width: number, height: number, o: SkeletonOptions = {}): RgbImage {
-  const points = openposePoints(keypoints, o.minScore ?? 0.3);
+  return drawOpenposeSkeletons([keypoints], width, height, o);
+}
+
+/** drawOpenposeSkeleton for several people on one hint, each drawn whole in turn (as OpenPose draws them). */
+export function drawOpenposeSkeletons(people: readonly (readonly PoseKeypoint[])[], width: number, height: number, o: SkeletonOptions = {}): RgbImage {
   const data = new Uint8Array(width * height * 3);
-  LIMBS.forEach(([i, j], limb) => {
-    const a = points[i];
-    const b = points[j];
-    if (!a || !b) return;
-    fillLimb(data, width, height, a, b, STICK_WIDTH, OPENPOSE_COLORS[limb].map((c) => Math.floor(c * LIMB_SHADE)));
-  });
-  points.forEach((p, i) => {
-    if (p) fillLimb(data, width, height, p, p, POINT_RADIUS, OPENPOSE_COLORS[i]);
-  });
+  for (const keypoints of people) {
+    const points = openposePoints(keypoints, o.minScore ?? 0.3);
+    LIMBS.forEach(([i, j], limb) => {
+      const a = points[i];
+      const b = points[j];
+      if (!a || !b) return;
+      fillLimb(data, width, height, a, b, STICK_WIDTH, OPENPOSE_COLORS[limb].map((c) => Math.floor(c * LIMB_SHADE)));
+    });
+    points.forEach((p, i) => {
+      if (p) fillLimb(data, width, height, p, p, POINT_RADIUS, OPENPOSE_COLORS[i]);
+    });
+  }
   return { data, width, height };
 }

