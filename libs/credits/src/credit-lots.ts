@@ -22,7 +22,7 @@ export async function createLot(tx: SqlTx, tenantId: string, ledgerEntryId: bigi
 /**
  * Writes EXPIRY rows for the tenant's lots that are due and returns the balance after them. The caller holds
  * the tenant row's lock and passes the balance it read under it. (SQL function `darkroom_expire_due_lots`,
- * shared with job creation: migration 20261204120000_ledger_lot_functions.)
+ * shared with job creation: migration 20261126140000_create_job_function.)
  */
 export async function expireDueLots(tx: SqlTx, tenantId: string, balance: Units, asOf: Date): Promise<Units> {
   const [row] = await tx.$queryRaw<Array<{ balance: string }>>`

@@ -1,6 +1,6 @@
 import type { SqlPool } from '@darkroom/db';
 
-/** One call of `darkroom_create_job` (see its migrations), with the values already in their SQL text forms. */
+/** One call of `darkroom_create_job` (migration 20261126140000_create_job_function), with the values already in their SQL text forms. */
 export interface CreateCall {
   id: string;
   tenant: string;

@@ -114,7 +114,7 @@ describe('createJob: the one-statement path and the general transaction write th
 });
 
 // The concurrency limit reads "Tenant"."activeJobs", which triggers on "Job" keep (migration
-// 20261204130000_tenant_active_jobs); it must equal the count of unfinished jobs whatever happens to them.
+// 20261126140000_create_job_function); it must equal the count of unfinished jobs whatever happens to them.
 describe('the tenant counter of unfinished jobs', () => {
   let db: TestDatabase;
   const UNFINISHED = ['CREATED', 'PENDING', 'WAITING', 'RUNNING'] as const;

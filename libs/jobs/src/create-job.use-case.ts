@@ -148,7 +148,7 @@ function accessFees(resolved: ResolvedModel[]): AccessFee[] {
  * tenant's plan → under the tenant's lock: requestId, concurrency limit, balance, insert the job, reserve its
  * credits (and access fees) → enqueue. Idempotent per (tenant, requestId).
  *
- * Most creates take one database round trip (`darkroom_create_job`, see its migrations; it applies the same
+ * Most creates take one database round trip (`darkroom_create_job`, see its migration; it applies the same
  * expiring-lot rules as the ledger, through shared SQL functions). Creates that pay access-key fees, and a plan that
  * changed since the caller read it, take the general transaction below. Both run on plain pg (libs/db sql-pool.ts).
  */
