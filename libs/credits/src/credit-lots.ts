@@ -1,4 +1,5 @@
 import { creditsText, maxUnits, minUnits, Units, unitsOf } from './credit-units';
+import { utcTimestamp } from '@darkroom/db';
 import type { SqlTx } from './ledger-types';
 
 /**
@@ -26,7 +27,7 @@ export async function createLot(tx: SqlTx, tenantId: string, ledgerEntryId: bigi
  */
 export async function expireDueLots(tx: SqlTx, tenantId: string, balance: Units, asOf: Date): Promise<Units> {
   const [row] = await tx.$queryRaw<Array<{ balance: string }>>`
-    SELECT darkroom_expire_due_lots(${tenantId}::uuid, ${creditsText(balance)}::numeric, ${naiveUtc(asOf)}::timestamp)::text AS balance`;
+    SELECT darkroom_expire_due_lots(${tenantId}::uuid, ${creditsText(balance)}::numeric, ${utcTimestamp(asOf)}::timestamp)::text AS balance`;
   return unitsOf(row.balance);
 }
 
@@ -39,9 +40,6 @@ export async function spendFromLots(tx: SqlTx, tenantId: string, ledgerEntryId: 
     SELECT darkroom_spend_from_lots(${tenantId}::uuid, ${ledgerEntryId}::bigint, ${creditsText(amount)}::numeric,
                                     ${creditsText(balanceBefore)}::numeric, ${order === 'expiring-first'})`;
 }
-
-/** A timestamp column's text (UTC, no zone), the same whichever driver sends it. */
-const naiveUtc = (d: Date) => d.toISOString().slice(0, 23);
 
 /**
  * Gives a refund back to the lots the reservation `reserveKey` took from: non-expiring credits first, then the

@@ -27,7 +27,7 @@ const prismaLikeTypes = {
 };
 
 /** A Date as Prisma writes it into a `timestamp without time zone` column: UTC, without an offset. */
-const utcTimestamp = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+export const utcTimestamp = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 
 function toParam(value: unknown): unknown {
   if (value instanceof Date) return utcTimestamp(value);

@@ -9,7 +9,7 @@ import {
   requestHash,
 } from '@darkroom/contracts';
 import { AccessFee, InsufficientCreditsError, PriceBook, priceBookFor, priceJob, PriceTable, recordAccessFees, reserveForJob, roundCredits } from '@darkroom/credits';
-import { nextId, Prisma, PrismaClient, SqlPool, SqlTx, withSqlTransaction } from '@darkroom/db';
+import { nextId, Prisma, PrismaClient, SqlPool, SqlTx, utcTimestamp, withSqlTransaction } from '@darkroom/db';
 import type { Job } from '@darkroom/db';
 import { accessKeyDenied, accessKeyProblem, describeItem, ModelResolver, ResolvedModel } from './model-resolver';
 import { Family, poolForFamily, PoolMap } from './pools';
@@ -255,7 +255,7 @@ async function createInOneStatement(deps: CreateJobDeps, draft: JobDraft, planId
     priceVersion: row.priceVersion,
     notifyUrl: row.notifyUrl,
     maxAttempts: row.maxAttempts,
-    createdAt: row.createdAt.toISOString().slice(0, 23),
+    createdAt: utcTimestamp(row.createdAt),
   };
   const result = deps.batcher ? await deps.batcher.create(call) : await createOne(deps.sql, call);
   switch (result.outcome) {
