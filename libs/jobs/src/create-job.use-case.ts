@@ -202,12 +202,9 @@ export async function createJob(deps: CreateJobDeps, tenant: TenantContext, body
   const jobId = job.id.toString();
   let position: CreateJobResult['position'] = null;
   try {
-    // Sent together: the position is read right after the enqueue, in the same round trip (see WaitQueue).
-    const [, place] = await Promise.all([
-      deps.queue.enqueue({ pool: job.pool, jobId, tenantId: tenant.id, weight: tenant.queueWeight, modelKey: checkpoint?.id.toString() }),
-      deps.queue.position(job.pool, jobId),
-    ]);
-    position = place;
+    // The position is read in the same script as the enqueue (with the other creates of the batch; see WaitQueue).
+    const placed = await deps.queue.enqueueWithPosition({ pool: job.pool, jobId, tenantId: tenant.id, weight: tenant.queueWeight, modelKey: checkpoint?.id.toString() });
+    position = placed.position;
   } catch (e) {
     // The job is safe in Postgres as WAITING; the reconciler puts it in the queue once Redis answers again.
     deps.log?.('enqueue failed; the reconciler will retry', { jobId, error: (e as Error).message });

@@ -2,12 +2,44 @@ import type Redis from 'ioredis';
 import type { FairQueue } from '@darkroom/queue';
 import type { CancelSignal, QueueEntry, WaitQueue } from './ports';
 
+type Placed = Awaited<ReturnType<WaitQueue['enqueueWithPosition']>>;
+
+interface PendingEnqueue {
+  entry: QueueEntry;
+  resolve(placed: Placed): void;
+  reject(e: unknown): void;
+}
+
 /** The job lifecycle's WaitQueue on top of the fair queue of @darkroom/queue. */
 export class FairWaitQueue implements WaitQueue {
+  /** enqueueWithPosition calls of this turn of the event loop, sent together when it ends. */
+  private pending: PendingEnqueue[] = [];
+
   constructor(readonly fair: FairQueue) {}
 
   enqueue(e: QueueEntry): Promise<boolean> {
     return this.fair.enqueue(e.pool, { jobId: e.jobId, tenantId: e.tenantId, modelKey: e.modelKey ?? '', weight: e.weight });
+  }
+
+  enqueueWithPosition(entry: QueueEntry): Promise<Placed> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) process.nextTick(() => this.flush());
+      this.pending.push({ entry, resolve, reject });
+    });
+  }
+
+  /** One script per pool for everything enqueued since the last flush. */
+  private flush(): void {
+    const byPool = new Map<string, PendingEnqueue[]>();
+    for (const p of this.pending) byPool.set(p.entry.pool, [...(byPool.get(p.entry.pool) ?? []), p]);
+    this.pending = [];
+    for (const [pool, calls] of byPool) {
+      const jobs = calls.map(({ entry: e }) => ({ jobId: e.jobId, tenantId: e.tenantId, modelKey: e.modelKey ?? '', weight: e.weight }));
+      this.fair.enqueueAndRank(pool, jobs).then(
+        (placed) => calls.forEach((c, i) => c.resolve(placed[i])),
+        (e) => calls.forEach((c) => c.reject(e)),
+      );
+    }
   }
 
   requeue(e: QueueEntry): Promise<boolean> {

@@ -5,6 +5,11 @@ export interface WaitQueue {
    * right behind an enqueue() (without awaiting it) answers for the enqueued job, in the same round trip.
    */
   enqueue(entry: QueueEntry): Promise<boolean>;
+  /**
+   * Adds a new waiting job and answers its place. Concurrent calls (those made in the same turn of the event loop,
+   * as the creates of one database batch are) share one Redis command per pool.
+   */
+  enqueueWithPosition(entry: QueueEntry): Promise<{ added: boolean; position: { rank: number; length: number } | null }>;
   /** Puts a job back after a lost lease or a transient failure, ahead of newer arrivals. */
   requeue(entry: QueueEntry): Promise<boolean>;
   position(pool: string, jobId: string): Promise<{ rank: number; length: number } | null>;

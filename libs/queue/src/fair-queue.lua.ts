@@ -51,6 +51,39 @@ return 1
 `;
 
 /**
+ * enqueue for several jobs at once, then each job's place: ARGV: signalMax, then jobId, tenantId, weight, modelKey per
+ * job. Returns per job {added (1/0), rank (1-based), length}, the ranks and length read after the last add, so that
+ * every answer describes the same instant. rank is 0 for a job that is no longer waiting (never, inside one script).
+ */
+export const ENQUEUE_MANY_LUA = `${PRELUDE}
+local signalMax = tonumber(ARGV[1])
+local added = {}
+local n = (#ARGV - 1) / 4
+for i = 1, n do
+  local base = 1 + (i - 1) * 4
+  local jobId, tenant, weight, model = ARGV[base + 1], ARGV[base + 2], tonumber(ARGV[base + 3]), ARGV[base + 4]
+  if redis.call('ZSCORE', waitKey, jobId) then
+    added[i] = 0
+  else
+    local v = tonumber(redis.call('GET', vtKey)) or 0
+    local f = tonumber(redis.call('HGET', finKey, tenant))
+    local s = v
+    if f and f > s then s = f end
+    redis.call('HSET', finKey, tenant, s + 1 / weight)
+    add(jobId, tenant, model, s, signalMax)
+    added[i] = 1
+  end
+end
+local len = redis.call('ZCARD', waitKey)
+local out = {}
+for i = 1, n do
+  local rank = redis.call('ZRANK', waitKey, ARGV[1 + (i - 1) * 4 + 1])
+  out[i] = {added[i], rank and rank + 1 or 0, len}
+end
+return out
+`;
+
+/**
  * A retry after a lost lease: tag V, ahead of every job that arrives later with a larger tag. The tenant's finish
  * tag is left alone, so the retry does not push the tenant's other jobs back.
  * ARGV: jobId, tenantId, modelKey, signalMax. Returns 1 if added, 0 if already waiting.

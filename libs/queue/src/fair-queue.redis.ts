@@ -5,7 +5,7 @@ import {
   MAX_LOOKAHEAD,
   assertWeight,
 } from './fair-tag.util';
-import { ENQUEUE_LUA, LIST_LUA, POSITION_LUA, PROMOTE_LUA, REMOVE_LUA, REQUEUE_LUA, TAKE_LUA } from './fair-queue.lua';
+import { ENQUEUE_LUA, ENQUEUE_MANY_LUA, LIST_LUA, POSITION_LUA, PROMOTE_LUA, REMOVE_LUA, REQUEUE_LUA, TAKE_LUA } from './fair-queue.lua';
 import type {
   EnqueueInput,
   FairQueueOptions,
@@ -28,6 +28,7 @@ type ScriptArg = string | number;
 /** The commands defineCommand adds; names are darkroom-specific so they cannot clash with other scripts. */
 interface QueueScripts<R> {
   darkroomQueueEnqueue(...args: ScriptArg[]): R;
+  darkroomQueueEnqueueMany(...args: ScriptArg[]): R;
   darkroomQueueRequeue(...args: ScriptArg[]): R;
   darkroomQueueTake(...args: ScriptArg[]): R;
   darkroomQueueRemove(...args: ScriptArg[]): R;
@@ -58,6 +59,7 @@ export class FairQueue {
     const redis = options.redis;
     // Redefining on a client that already has them is harmless: same name, same script.
     redis.defineCommand('darkroomQueueEnqueue', { numberOfKeys: 6, lua: ENQUEUE_LUA });
+    redis.defineCommand('darkroomQueueEnqueueMany', { numberOfKeys: 6, lua: ENQUEUE_MANY_LUA });
     redis.defineCommand('darkroomQueueRequeue', { numberOfKeys: 6, lua: REQUEUE_LUA });
     redis.defineCommand('darkroomQueueTake', { numberOfKeys: 6, lua: TAKE_LUA });
     redis.defineCommand('darkroomQueueRemove', { numberOfKeys: 6, lua: REMOVE_LUA });
@@ -85,6 +87,19 @@ export class FairQueue {
       if (err) throw err;
       return reply === 1;
     });
+  }
+
+  /**
+   * enqueue() for several jobs in one atomic script, answering each job's position as well: whether it was added
+   * (false: it was already waiting) and its rank and the pool's length, both read after the last add.
+   */
+  async enqueueAndRank(pool: string, jobs: readonly EnqueueInput[]): Promise<Array<{ added: boolean; position: QueuePosition | null }>> {
+    if (jobs.length === 0) return [];
+    const keys = this.keys(pool);
+    const args: ScriptArg[] = [this.signalMax];
+    for (const job of jobs) args.push(...checkedJob(job));
+    const reply = (await this.redis.darkroomQueueEnqueueMany(...keyList(keys), ...args)) as Array<[number, number, number]>;
+    return reply.map(([added, rank, length]) => ({ added: added === 1, position: rank > 0 ? { rank, length } : null }));
   }
 
   /**
@@ -221,14 +236,18 @@ export class FairQueue {
   }
 
   private enqueueArgs(pool: string, job: EnqueueInput): ScriptArg[] {
-    const keys = this.keys(pool);
-    assertId('jobId', job.jobId);
-    assertId('tenantId', job.tenantId);
-    assertModelKey(job.modelKey);
-    const weight = job.weight ?? 1;
-    assertWeight(weight);
-    return [...keyList(keys), job.jobId, job.tenantId, weight, job.modelKey, this.signalMax];
+    return [...keyList(this.keys(pool)), ...checkedJob(job), this.signalMax];
   }
+}
+
+/** An enqueued job's script arguments (jobId, tenantId, weight, modelKey), checked. */
+function checkedJob(job: EnqueueInput): [string, string, number, string] {
+  assertId('jobId', job.jobId);
+  assertId('tenantId', job.tenantId);
+  assertModelKey(job.modelKey);
+  const weight = job.weight ?? 1;
+  assertWeight(weight);
+  return [job.jobId, job.tenantId, weight, job.modelKey];
 }
 
 function assertId(name: string, value: string): void {

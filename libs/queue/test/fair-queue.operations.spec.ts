@@ -37,6 +37,51 @@ describe('FairQueue operations', () => {
     });
   });
 
+  describe('enqueueAndRank', () => {
+    it('adds several jobs in one script with the tags one-by-one enqueues give, and answers each rank', async () => {
+      const jobs = [
+        { jobId: 'a1', tenantId: 'A', modelKey: 'm', weight: 1 },
+        { jobId: 'b1', tenantId: 'B', modelKey: 'm', weight: 2 },
+        { jobId: 'a2', tenantId: 'A', modelKey: 'm', weight: 1 },
+        { jobId: 'b2', tenantId: 'B', modelKey: 'm', weight: 2 },
+        { jobId: 'c1', tenantId: 'C', modelKey: 'n', weight: 1 },
+      ];
+      await fill('rank-one', 'old', 2);
+      await fill('rank-many', 'old', 2);
+      for (const job of jobs) await queue.enqueue('rank-one', job);
+      const placed = await queue.enqueueAndRank('rank-many', jobs);
+
+      const one = await queue.list('rank-one', 0, 100);
+      const many = await queue.list('rank-many', 0, 100);
+      expect(many).toEqual(one);
+      expect(await queue.countByTenant('rank-many')).toEqual(await queue.countByTenant('rank-one'));
+      // Each answer is the job's place after the whole batch: what position() says at that moment.
+      for (const [i, job] of jobs.entries()) {
+        expect(placed[i]).toEqual({ added: true, position: await queue.position('rank-many', job.jobId) });
+      }
+      expect(placed.map((p) => p.position?.length)).toEqual(Array(jobs.length).fill(7));
+      expect(new Set(placed.map((p) => p.position?.rank)).size).toBe(jobs.length);
+    });
+
+    it('leaves a job that already waits where it is and says so', async () => {
+      const pool = 'rank-dup';
+      await queue.enqueue(pool, { jobId: 'x', tenantId: 'A', modelKey: 'm' });
+      const tag = await tagOf(pool, 'x');
+      const placed = await queue.enqueueAndRank(pool, [
+        { jobId: 'x', tenantId: 'A', modelKey: 'm', weight: 3 },
+        { jobId: 'y', tenantId: 'A', modelKey: 'm' },
+      ]);
+      expect(placed).toEqual([
+        { added: false, position: { rank: 1, length: 2 } },
+        { added: true, position: { rank: 2, length: 2 } },
+      ]);
+      expect(await tagOf(pool, 'x')).toBe(tag);
+      expect(await tagOf(pool, 'y')).toBe(tag! + 1);
+      expect(await queue.enqueueAndRank(pool, [])).toEqual([]);
+      await expect(queue.enqueueAndRank(pool, [{ jobId: '', tenantId: 'A', modelKey: 'm' }])).rejects.toBeInstanceOf(QueueError);
+    });
+  });
+
   describe('enqueue', () => {
     it('is idempotent: a waiting job is not added twice and keeps its tag', async () => {
       const pool = 'idem';
