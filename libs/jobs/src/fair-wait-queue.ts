@@ -31,7 +31,11 @@ export class FairWaitQueue implements WaitQueue {
   /** One script per pool for everything enqueued since the last flush. */
   private flush(): void {
     const byPool = new Map<string, PendingEnqueue[]>();
-    for (const p of this.pending) byPool.set(p.entry.pool, [...(byPool.get(p.entry.pool) ?? []), p]);
+    for (const p of this.pending) {
+      const calls = byPool.get(p.entry.pool);
+      if (calls) calls.push(p);
+      else byPool.set(p.entry.pool, [p]);
+    }
     this.pending = [];
     for (const [pool, calls] of byPool) {
       const jobs = calls.map(({ entry: e }) => ({ jobId: e.jobId, tenantId: e.tenantId, modelKey: e.modelKey ?? '', weight: e.weight }));
