@@ -35,19 +35,24 @@ local function add(jobId, tenant, model, tag, signalMax)
   redis.call('LPUSH', signalKey, '1')
   redis.call('LTRIM', signalKey, 0, signalMax - 1)
 end
+
+-- A new job's tag: max(V, the tenant's finish tag); the tenant's finish tag moves on by 1/weight.
+-- Returns 1 if added, 0 if the job was already waiting (nothing changes then).
+local function enqueue(jobId, tenant, weight, model, signalMax)
+  if redis.call('ZSCORE', waitKey, jobId) then return 0 end
+  local v = tonumber(redis.call('GET', vtKey)) or 0
+  local f = tonumber(redis.call('HGET', finKey, tenant))
+  local s = v
+  if f and f > s then s = f end
+  redis.call('HSET', finKey, tenant, s + 1 / weight)
+  add(jobId, tenant, model, s, signalMax)
+  return 1
+end
 `;
 
 /** ARGV: jobId, tenantId, weight, modelKey, signalMax. Returns 1 if added, 0 if the job was already waiting. */
 export const ENQUEUE_LUA = `${PRELUDE}
-local jobId, tenant, weight, model, signalMax = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
-if redis.call('ZSCORE', waitKey, jobId) then return 0 end
-local v = tonumber(redis.call('GET', vtKey)) or 0
-local f = tonumber(redis.call('HGET', finKey, tenant))
-local s = v
-if f and f > s then s = f end
-redis.call('HSET', finKey, tenant, s + 1 / weight)
-add(jobId, tenant, model, s, signalMax)
-return 1
+return enqueue(ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]))
 `;
 
 /**
@@ -61,18 +66,7 @@ local added = {}
 local n = (#ARGV - 1) / 4
 for i = 1, n do
   local base = 1 + (i - 1) * 4
-  local jobId, tenant, weight, model = ARGV[base + 1], ARGV[base + 2], tonumber(ARGV[base + 3]), ARGV[base + 4]
-  if redis.call('ZSCORE', waitKey, jobId) then
-    added[i] = 0
-  else
-    local v = tonumber(redis.call('GET', vtKey)) or 0
-    local f = tonumber(redis.call('HGET', finKey, tenant))
-    local s = v
-    if f and f > s then s = f end
-    redis.call('HSET', finKey, tenant, s + 1 / weight)
-    add(jobId, tenant, model, s, signalMax)
-    added[i] = 1
-  end
+  added[i] = enqueue(ARGV[base + 1], ARGV[base + 2], tonumber(ARGV[base + 3]), ARGV[base + 4], signalMax)
 end
 local len = redis.call('ZCARD', waitKey)
 local out = {}
