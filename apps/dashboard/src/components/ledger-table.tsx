@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import type { LedgerEntryView } from '../lib/api-types';
 import { formatChange, formatCredits, formatTime } from '../lib/format';
+import { TableHead } from './table-head';
 
 const KIND_LABELS: Record<string, string> = {
   GRANT: 'Grant',
@@ -20,19 +21,15 @@ export function LedgerTable({ entries, jobLinks = true, caption }: { entries: Le
     <div className="table-wrap">
       <table>
         <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">What</th>
-            <th scope="col" className="num">
-              Change
-            </th>
-            <th scope="col" className="num">
-              Balance after
-            </th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'When',
+            'What',
+            { label: 'Change', numeric: true },
+            { label: 'Balance after', numeric: true },
+            'Details',
+          ]}
+        />
         <tbody>
           {entries.map((e) => (
             <tr key={e.id} data-testid="ledger-row" data-kind={e.kind}>

@@ -1,4 +1,5 @@
 import { formatCredits } from '../lib/format';
+import { TableHead } from './table-head';
 
 /** Credits spent per day as bars (inline SVG), with the same numbers in a table for screen readers. */
 export function SpendChart({ days }: { days: Array<{ day: string; credits: number }> }) {
@@ -33,12 +34,7 @@ export function SpendChart({ days }: { days: Array<{ day: string; credits: numbe
       <div className="visually-hidden">
         <table>
           <caption>Credits spent per day</caption>
-          <thead>
-            <tr>
-              <th scope="col">Day</th>
-              <th scope="col">Credits</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Day', 'Credits']} />
           <tbody>
             {days.map((d) => (
               <tr key={d.day}>

@@ -8,6 +8,7 @@ import { api, API_BASE, ApiError, toApiError } from '../../../src/lib/api-client
 import type { BillingStatusResponse, CheckoutResponse, LedgerEntryView, LedgerResponse, PaymentsResponse } from '../../../src/lib/api-types';
 import { formatCredits, formatTime } from '../../../src/lib/format';
 import { useApi } from '../../../src/lib/use-api';
+import { TableHead } from '../../../src/components/table-head';
 
 const KINDS = ['', 'GRANT', 'PURCHASE', 'RESERVE', 'SETTLE', 'REFUND', 'ADJUSTMENT', 'EXPIRY', 'REVENUE_SHARE', 'PAYMENT_REVERSAL'];
 const PAYMENT_LABELS: Record<string, string> = { PENDING: 'Waiting for payment', PAID: 'Paid', PARTIALLY_REFUNDED: 'Partly refunded', REFUNDED: 'Refunded', DISPUTED: 'Disputed' };
@@ -93,20 +94,16 @@ function BuyCredits({ onPaidSeen }: { onPaidSeen: () => void }) {
           <div className="table-wrap">
             <table>
               <caption className="visually-hidden">Payments, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Started</th>
-                  <th scope="col">Pack</th>
-                  <th scope="col" className="num">
-                    Credits
-                  </th>
-                  <th scope="col" className="num">
-                    Amount
-                  </th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Paid</th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  'Started',
+                  'Pack',
+                  { label: 'Credits', numeric: true },
+                  { label: 'Amount', numeric: true },
+                  'Status',
+                  'Paid',
+                ]}
+              />
               <tbody>
                 {payments.data!.payments.map((p) => (
                   <tr key={p.id} data-testid="payment-row" data-status={p.status}>

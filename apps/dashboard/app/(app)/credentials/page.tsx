@@ -6,6 +6,7 @@ import { api, ApiError, toApiError } from '../../../src/lib/api-client';
 import type { AppCredentialsResponse, AppCredentialView } from '../../../src/lib/api-types';
 import { formatTime } from '../../../src/lib/format';
 import { useApi } from '../../../src/lib/use-api';
+import { TableHead } from '../../../src/components/table-head';
 
 export default function AppCredentialsPage() {
   const { me } = useSession();
@@ -116,21 +117,7 @@ export default function AppCredentialsPage() {
         {list.length > 0 && (
           <div className="table-wrap">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">App id</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Status</th>
-                  {canManage && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
+              <TableHead columns={['Name', 'App id', 'Key', 'Created', 'Last used', 'Status']} actions={canManage} />
               <tbody>
                 {list.map((c) => (
                   <tr key={c.id} data-testid="credential-row">

@@ -8,6 +8,7 @@ import { api, ApiError, toApiError } from '../../../src/lib/api-client';
 import type { JobsResponse, JobSummary } from '../../../src/lib/api-types';
 import { formatCredits, formatTime, LIVE_STATUSES } from '../../../src/lib/format';
 import { useApi } from '../../../src/lib/use-api';
+import { TableHead } from '../../../src/components/table-head';
 
 const FILTERS = [
   { value: '', label: 'All statuses' },
@@ -82,24 +83,18 @@ function JobsList() {
         <div className="panel table-wrap">
           <table>
             <caption className="visually-hidden">Your jobs, newest first{status ? `, status ${status}` : ''}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Status</th>
-                <th scope="col">Prompt</th>
-                <th scope="col">Size</th>
-                <th scope="col" className="num">
-                  Steps
-                </th>
-                <th scope="col" className="num">
-                  Images
-                </th>
-                <th scope="col" className="num">
-                  Credits
-                </th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Job',
+                'Status',
+                'Prompt',
+                'Size',
+                { label: 'Steps', numeric: true },
+                { label: 'Images', numeric: true },
+                { label: 'Credits', numeric: true },
+                'Created',
+              ]}
+            />
             <tbody>
               {jobs.map((j) => (
                 <tr key={j.id} data-testid="job-row" data-job-id={j.id}>

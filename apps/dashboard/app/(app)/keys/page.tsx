@@ -6,6 +6,7 @@ import { api, ApiError, toApiError } from '../../../src/lib/api-client';
 import type { ApiKeysResponse, ApiKeyView, CreateApiKeyResponse } from '../../../src/lib/api-types';
 import { formatTime } from '../../../src/lib/format';
 import { useApi } from '../../../src/lib/use-api';
+import { TableHead } from '../../../src/components/table-head';
 
 const SCOPES = [
   { id: 'jobs', label: 'Jobs', hint: 'create, read and cancel jobs' },
@@ -146,21 +147,7 @@ export default function ApiKeysPage() {
         {list.length > 0 && (
           <div className="table-wrap">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Status</th>
-                  {canManage && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
+              <TableHead columns={['Name', 'Key', 'Scopes', 'Created', 'Last used', 'Status']} actions={canManage} />
               <tbody>
                 {list.map((k) => (
                   <tr key={k.id} data-testid="api-key-row">

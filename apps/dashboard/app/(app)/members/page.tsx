@@ -7,6 +7,7 @@ import { api, ApiError, toApiError } from '../../../src/lib/api-client';
 import type { CreateInviteResponse, InviteView, MembersResponse, MemberView } from '../../../src/lib/api-types';
 import { formatTime } from '../../../src/lib/format';
 import { useApi } from '../../../src/lib/use-api';
+import { TableHead } from '../../../src/components/table-head';
 
 const ROLE_LABELS: Record<string, string> = { TENANT_OWNER: 'Owner', TENANT_MEMBER: 'Member', ADMIN: 'Admin' };
 
@@ -94,19 +95,7 @@ export default function MembersPage() {
         {list.length > 0 && (
           <div className="table-wrap">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Joined</th>
-                  <th scope="col">Last sign-in</th>
-                  {canManage && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
+              <TableHead columns={['Email', 'Role', 'Joined', 'Last sign-in']} actions={canManage} />
               <tbody>
                 {list.map((m) => (
                   <tr key={m.id} data-testid="member-row">
@@ -142,19 +131,7 @@ export default function MembersPage() {
         {invites.length > 0 && (
           <div className="table-wrap">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
-                  {canManage && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
+              <TableHead columns={['Email', 'Status', 'Created', 'Expires']} actions={canManage} />
               <tbody>
                 {invites.map((i) => (
                   <tr key={i.id} data-testid="invite-row">

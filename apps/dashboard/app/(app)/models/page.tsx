@@ -8,6 +8,7 @@ import type { DashboardModelsResponse, MintModelAccessKeyResponse, ModelAccessKe
 import { formatBytes, formatCredits, formatTime } from '../../../src/lib/format';
 import { uploadFiles, type UploadProgress } from '../../../src/lib/model-upload';
 import { useApi } from '../../../src/lib/use-api';
+import { TableHead } from '../../../src/components/table-head';
 
 const TYPES = [
   { id: 'LORA', label: 'LoRA', single: true },
@@ -295,24 +296,18 @@ export default function ModelsPage() {
           <div className="table-wrap">
             <table>
               <caption className="visually-hidden">Your catalogue items, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Id</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Base</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">
-                    Size
-                  </th>
-                  <th scope="col">Visibility</th>
-                  {canManage && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  'Name',
+                  'Id',
+                  'Type',
+                  'Base',
+                  'Status',
+                  { label: 'Size', numeric: true },
+                  'Visibility',
+                ]}
+                actions={canManage}
+              />
               <tbody>
                 {models.map((m) => (
                   <tr key={m.id} data-testid="model-row" data-model-id={m.id}>
@@ -376,27 +371,19 @@ export default function ModelsPage() {
         {keys.length > 0 && (
           <div className="table-wrap">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Items</th>
-                  <th scope="col" className="num">
-                    Used
-                  </th>
-                  <th scope="col" className="num">
-                    Fee
-                  </th>
-                  <th scope="col">Last use</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Status</th>
-                  {canManage && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  'Name',
+                  'Key',
+                  'Items',
+                  { label: 'Used', numeric: true },
+                  { label: 'Fee', numeric: true },
+                  'Last use',
+                  'Expires',
+                  'Status',
+                ]}
+                actions={canManage}
+              />
               <tbody>
                 {keys.map((k) => (
                   <tr key={k.id} data-testid="access-key-row">

@@ -6,6 +6,7 @@ import { StatusBadge } from '../../../src/components/status-badge';
 import type { OverviewResponse } from '../../../src/lib/api-types';
 import { formatCredits } from '../../../src/lib/format';
 import { useApi } from '../../../src/lib/use-api';
+import { TableHead } from '../../../src/components/table-head';
 
 const STATUS_ORDER = ['WAITING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELED'];
 
@@ -68,15 +69,7 @@ export default function OverviewPage() {
             ) : (
               <div className="table-wrap">
                 <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Job</th>
-                      <th scope="col">Pool</th>
-                      <th scope="col" className="num">
-                        Place in queue
-                      </th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Job', 'Pool', { label: 'Place in queue', numeric: true }]} />
                   <tbody>
                     {data.waiting.map((w) => (
                       <tr key={w.jobId}>

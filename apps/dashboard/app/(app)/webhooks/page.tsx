@@ -8,6 +8,7 @@ import { api, ApiError, toApiError } from '../../../src/lib/api-client';
 import type { RotateWebhookSecretResponse, WebhookDeliveryResponse, WebhookDeliveryView, WebhooksResponse } from '../../../src/lib/api-types';
 import { formatTime } from '../../../src/lib/format';
 import { useApi } from '../../../src/lib/use-api';
+import { TableHead } from '../../../src/components/table-head';
 
 const STATUS_LABELS: Record<string, string> = { PENDING: 'Retrying', SUCCEEDED: 'Delivered', FAILED: 'Failed' };
 const FILTERS = [
@@ -26,18 +27,14 @@ function Attempts({ delivery }: { delivery: WebhookDeliveryView }) {
     <div className="stack" style={{ gap: '0.5rem' }}>
       <table>
         <caption className="visually-hidden">Attempts of delivery {delivery.messageId}</caption>
-        <thead>
-          <tr>
-            <th scope="col" className="num">
-              Attempt
-            </th>
-            <th scope="col">When</th>
-            <th scope="col">Answer</th>
-            <th scope="col" className="num">
-              Time
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            { label: 'Attempt', numeric: true },
+            'When',
+            'Answer',
+            { label: 'Time', numeric: true },
+          ]}
+        />
         <tbody>
           {d.attempts.map((a) => (
             <tr key={`${a.attempt}-${a.createdAt}`} data-testid="attempt-row">
@@ -162,22 +159,18 @@ export default function WebhooksPage() {
           <div className="table-wrap">
             <table>
               <caption className="visually-hidden">Webhook deliveries, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Job</th>
-                  <th scope="col">URL</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Last answer</th>
-                  <th scope="col" className="num">
-                    Attempts
-                  </th>
-                  <th scope="col">Next try</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  'Created',
+                  'Job',
+                  'URL',
+                  'Status',
+                  'Last answer',
+                  { label: 'Attempts', numeric: true },
+                  'Next try',
+                ]}
+                actions
+              />
               <tbody>
                 {deliveries.map((d) => (
                   <Fragment key={d.id}>

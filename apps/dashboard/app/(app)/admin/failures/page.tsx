@@ -5,6 +5,7 @@ import { Empty, ErrorNotice, Loading } from '../../../../src/components/states';
 import type { AdminFailuresResponse } from '../../../../src/lib/api-types';
 import { formatCredits, formatTime } from '../../../../src/lib/format';
 import { useApi } from '../../../../src/lib/use-api';
+import { TableHead } from '../../../../src/components/table-head';
 
 const CODE_LABEL: Record<string, string> = { FATAL_ERROR: 'Fatal (the job cannot succeed)', TRANSITORY_ERROR: 'Transitory (retries used up)' };
 
@@ -49,15 +50,7 @@ export default function AdminFailuresPage() {
           </h2>
           <div className="table-wrap">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Reason</th>
-                  <th scope="col" className="num">
-                    Jobs
-                  </th>
-                  <th scope="col">Latest</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Reason', { label: 'Jobs', numeric: true }, 'Latest']} />
               <tbody>
                 {g.reasons.map((r) => (
                   <tr key={r.reason} data-testid="failure-reason">
@@ -76,24 +69,18 @@ export default function AdminFailuresPage() {
           <h2 id="recent-failures">Latest failed jobs</h2>
           <div className="table-wrap">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Job</th>
-                  <th scope="col">Tenant</th>
-                  <th scope="col">Code</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col" className="num">
-                    Tries
-                  </th>
-                  <th scope="col" className="num">
-                    Charged
-                  </th>
-                  <th scope="col" className="num">
-                    Refunded
-                  </th>
-                  <th scope="col">Failed</th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  'Job',
+                  'Tenant',
+                  'Code',
+                  'Reason',
+                  { label: 'Tries', numeric: true },
+                  { label: 'Charged', numeric: true },
+                  { label: 'Refunded', numeric: true },
+                  'Failed',
+                ]}
+              />
               <tbody>
                 {data.recent.map((j) => (
                   <tr key={j.jobId} data-testid="failed-job-row">

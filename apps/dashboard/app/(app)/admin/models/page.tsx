@@ -4,6 +4,7 @@ import { Empty, ErrorNotice, Loading } from '../../../../src/components/states';
 import { api, ApiError, toApiError } from '../../../../src/lib/api-client';
 import type { AdminModelsResponse, AdminModelView } from '../../../../src/lib/api-types';
 import { useApi } from '../../../../src/lib/use-api';
+import { TableHead } from '../../../../src/components/table-head';
 
 export default function AdminModelsPage() {
   const [query, setQuery] = useState({ q: '', scope: 'PUBLIC' });
@@ -80,19 +81,7 @@ export default function AdminModelsPage() {
       {data && data.models.length > 0 && (
         <div className="table-wrap panel">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Id</th>
-                <th scope="col">Type</th>
-                <th scope="col">Family</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Visibility</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Id', 'Type', 'Family', 'Owner', 'Visibility']} actions />
             <tbody>
               {data.models.map((m) => (
                 <tr key={m.id} data-testid="catalogue-row">

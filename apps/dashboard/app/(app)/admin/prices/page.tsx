@@ -5,6 +5,7 @@ import { api, ApiError, toApiError } from '../../../../src/lib/api-client';
 import type { AdminPricesResponse, PriceVersionView } from '../../../../src/lib/api-types';
 import { formatCredits, formatTime } from '../../../../src/lib/format';
 import { useApi } from '../../../../src/lib/use-api';
+import { TableHead } from '../../../../src/components/table-head';
 
 const RATES = [
   { id: 'basePer512Image20Steps', label: 'Base: one 512×512 image, 20 steps', hint: 'credits; everything scales from it by pixels × steps' },
@@ -124,26 +125,18 @@ export default function AdminPricesPage() {
           <h2 id="versions-heading">Versions</h2>
           <div className="table-wrap">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Version</th>
-                  <th scope="col" className="num">
-                    Base
-                  </th>
-                  <th scope="col" className="num">
-                    ControlNet
-                  </th>
-                  <th scope="col" className="num">
-                    Upscale/MP
-                  </th>
-                  <th scope="col" className="num">
-                    Minimum
-                  </th>
-                  <th scope="col">Plans</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Published</th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  'Version',
+                  { label: 'Base', numeric: true },
+                  { label: 'ControlNet', numeric: true },
+                  { label: 'Upscale/MP', numeric: true },
+                  { label: 'Minimum', numeric: true },
+                  'Plans',
+                  'Reason',
+                  'Published',
+                ]}
+              />
               <tbody>
                 {data.versions.map((v) => (
                   <tr key={v.version} data-testid="price-version-row">

@@ -5,6 +5,7 @@ import { api, ApiError, toApiError } from '../../../../src/lib/api-client';
 import type { AdminQueueResponse } from '../../../../src/lib/api-types';
 import { formatTime } from '../../../../src/lib/format';
 import { useApi } from '../../../../src/lib/use-api';
+import { TableHead } from '../../../../src/components/table-head';
 
 export default function AdminQueuePage() {
   // The queue moves constantly: refresh every 2 s.
@@ -71,19 +72,7 @@ export default function AdminQueuePage() {
               <div className="table-wrap">
                 <table>
                   <caption className="visually-hidden">Waiting jobs of pool {p.pool} in the order workers take them</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col" className="num">
-                        Rank
-                      </th>
-                      <th scope="col">Job</th>
-                      <th scope="col">Tenant</th>
-                      <th scope="col">Model</th>
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={[{ label: 'Rank', numeric: true }, 'Job', 'Tenant', 'Model']} actions />
                   <tbody>
                     {p.head.map((j) => (
                       <tr key={j.jobId} data-testid="queue-row">
@@ -113,17 +102,7 @@ export default function AdminQueuePage() {
                 <h3 className="small muted">Running</h3>
                 <div className="table-wrap">
                   <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Job</th>
-                        <th scope="col">Tenant</th>
-                        <th scope="col">Worker</th>
-                        <th scope="col">Started</th>
-                        <th scope="col">
-                          <span className="visually-hidden">Actions</span>
-                        </th>
-                      </tr>
-                    </thead>
+                    <TableHead columns={['Job', 'Tenant', 'Worker', 'Started']} actions />
                     <tbody>
                       {p.running.map((j) => (
                         <tr key={j.jobId}>

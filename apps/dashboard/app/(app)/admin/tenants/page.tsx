@@ -5,6 +5,7 @@ import { Empty, ErrorNotice, Loading } from '../../../../src/components/states';
 import type { AdminTenantsResponse } from '../../../../src/lib/api-types';
 import { formatCredits, formatTime } from '../../../../src/lib/format';
 import { useApi } from '../../../../src/lib/use-api';
+import { TableHead } from '../../../../src/components/table-head';
 
 export default function AdminTenantsPage() {
   const [q, setQ] = useState('');
@@ -35,21 +36,17 @@ export default function AdminTenantsPage() {
         <div className="panel table-wrap">
           <table>
             <caption className="visually-hidden">Tenants{q ? ` matching ${q}` : ''}, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Users</th>
-                <th scope="col">Plan</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">
-                  Balance
-                </th>
-                <th scope="col" className="num">
-                  Jobs
-                </th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Name',
+                'Users',
+                'Plan',
+                'Status',
+                { label: 'Balance', numeric: true },
+                { label: 'Jobs', numeric: true },
+                'Created',
+              ]}
+            />
             <tbody>
               {data.tenants.map((t) => (
                 <tr key={t.id} data-testid="tenant-row">

@@ -3,6 +3,7 @@ import { Empty, ErrorNotice, Loading } from '../../../../src/components/states';
 import type { AdminWorkersResponse } from '../../../../src/lib/api-types';
 import { formatTime } from '../../../../src/lib/format';
 import { useApi } from '../../../../src/lib/use-api';
+import { TableHead } from '../../../../src/components/table-head';
 
 const STATE_LABEL = { ONLINE: 'Online', STOPPING: 'Stopping', LOST: 'Lost' } as const;
 
@@ -21,21 +22,15 @@ export default function AdminWorkersPage() {
             <h2 id="pools-heading">Pools</h2>
             <div className="table-wrap">
               <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Pool</th>
-                    <th scope="col">Families</th>
-                    <th scope="col" className="num">
-                      Workers
-                    </th>
-                    <th scope="col" className="num">
-                      Running
-                    </th>
-                    <th scope="col" className="num">
-                      Waiting
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead
+                  columns={[
+                    'Pool',
+                    'Families',
+                    { label: 'Workers', numeric: true },
+                    { label: 'Running', numeric: true },
+                    { label: 'Waiting', numeric: true },
+                  ]}
+                />
                 <tbody>
                   {data.pools.map((p) => (
                     <tr key={p.pool} data-testid="pool-row">
@@ -64,17 +59,17 @@ export default function AdminWorkersPage() {
             ) : (
               <div className="table-wrap">
                 <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Worker</th>
-                      <th scope="col">Pool</th>
-                      <th scope="col">State</th>
-                      <th scope="col">Engine</th>
-                      <th scope="col">Models held</th>
-                      <th scope="col">Current job</th>
-                      <th scope="col">Heartbeat</th>
-                    </tr>
-                  </thead>
+                  <TableHead
+                    columns={[
+                      'Worker',
+                      'Pool',
+                      'State',
+                      'Engine',
+                      'Models held',
+                      'Current job',
+                      'Heartbeat',
+                    ]}
+                  />
                   <tbody>
                     {data.workers.map((w) => (
                       <tr key={w.workerId} data-testid="worker-row">
