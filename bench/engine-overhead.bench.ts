@@ -12,7 +12,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCreateJobRequest, type CreateJobRequest } from '@darkroom/contracts';
-import { createOnnxJobRunner, type ExecutionProviderName, type OnnxJobRunner, type RunnerModel } from '@darkroom/inference';
+import { createOnnxJobRunner, encodeImageOutput, readPngText, type ExecutionProviderName, type OnnxJobRunner, type RunnerModel } from '@darkroom/inference';
+import sharp from 'sharp';
 import { generateTinySd15, MID_SIZE_OPTIONS, type TinyModelOptions } from '@darkroom/testing';
 
 const STEPS = Number(process.env.STEPS ?? 20);
@@ -45,7 +46,14 @@ function request(steps: number, count: number, seed: number): CreateJobRequest {
   return parsed.value;
 }
 
-async function job(runner: OnnxJobRunner, model: RunnerModel, steps: number, count: number, seed: number): Promise<{ wallMs: number; ortMs: number }> {
+interface JobTimes {
+  wallMs: number;
+  ortMs: number;
+  /** encodeImageOutput on the job's first image again (its own pixels and parameters text), timed on its own. */
+  encodeMs: number;
+}
+
+async function job(runner: OnnxJobRunner, model: RunnerModel, steps: number, count: number, seed: number): Promise<JobTimes> {
   runner.stats.reset();
   const started = performance.now();
   const out = await runner.run(
@@ -54,7 +62,15 @@ async function job(runner: OnnxJobRunner, model: RunnerModel, steps: number, cou
   );
   const wallMs = performance.now() - started;
   if (out.length !== count) throw new Error(`expected ${count} images, got ${out.length}`);
-  return { wallMs, ortMs: runner.stats.sessionRunMs };
+  return { wallMs, ortMs: runner.stats.sessionRunMs, encodeMs: await encodeAgain(out[0].data) };
+}
+
+async function encodeAgain(png: Buffer): Promise<number> {
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  const parameters = readPngText(png).parameters ?? '';
+  const started = performance.now();
+  await encodeImageOutput({ data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height }, 'png', parameters);
+  return performance.now() - started;
 }
 
 async function overhead(label: string, dir: string, opts: TinyModelOptions, steps: number, reps: number): Promise<void> {
@@ -64,17 +80,20 @@ async function overhead(label: string, dir: string, opts: TinyModelOptions, step
   await job(runner, model, 2, 1, 1); // loads sessions and tokenizer, warms ONNX Runtime
   let wall = 0;
   let ort = 0;
+  let encode = 0;
   const split = new Map<string, number>();
   for (let r = 0; r < reps; r++) {
     const t = await job(runner, model, steps, 1, 100 + r);
     wall += t.wallMs;
     ort += t.ortMs;
+    encode += t.encodeMs;
     for (const [k, v] of runner.stats.byComponent) split.set(k, (split.get(k) ?? 0) + v.ms);
   }
   const parts = [...split].map(([k, v]) => `${k} ${(v / reps).toFixed(1)}`).join(', ');
   console.log(
     `${label.padEnd(6)} 512², ${steps} steps, ${reps} jobs: wall ${(wall / reps).toFixed(1)} ms/job, session.run ${(ort / reps).toFixed(1)} ms/job ` +
-      `(${parts}); ratio ${(wall / ort).toFixed(3)}× (overhead ${(wall - ort) / reps >= 0 ? '' : '-'}${Math.abs((wall - ort) / reps).toFixed(1)} ms/job)`,
+      `(${parts}); ratio ${(wall / ort).toFixed(3)}× (overhead ${(wall - ort) / reps >= 0 ? '' : '-'}${Math.abs((wall - ort) / reps).toFixed(1)} ms/job, ` +
+      `of which PNG encoding ${(encode / reps).toFixed(1)} ms; without it ${((wall - encode) / ort).toFixed(3)}×)`,
   );
   await runner.close();
 }

@@ -126,10 +126,12 @@ export function guidedUNet(o: GuidedUNetOptions): UNetCall<Float32Array> {
         (it.uncond ? (uncondOut as Float32Array) : condOut).set(data.subarray(i * latentSize, (i + 1) * latentSize), it.image * latentSize);
       });
     }
-    if (!uncondOut) return condOut;
-    const scale = o.cfgScale;
-    const result = new Float32Array(condOut.length);
-    for (let i = 0; i < result.length; i++) result[i] = uncondOut[i] + scale * (condOut[i] - uncondOut[i]);
-    return result;
+    return uncondOut ? applyGuidance(uncondOut, condOut, o.cfgScale) : condOut;
   };
+}
+
+/** uncond + scale · (cond − uncond), written into cond (a fresh array of this call). */
+function applyGuidance(uncond: Float32Array, cond: Float32Array, scale: number): Float32Array {
+  for (let i = 0; i < cond.length; i++) cond[i] = uncond[i] + scale * (cond[i] - uncond[i]);
+  return cond;
 }

@@ -101,6 +101,20 @@ function blendUnderMask(denoised: Float32Array, init: Float32Array, mask: Float3
   return denoised;
 }
 
+/**
+ * The sampler's start: a · init + b · noise per element (init repeats per image when it holds one latent; no init
+ * reads as 0). Sigma samplers use a = 1, b = sigma0; timestep samplers √ᾱ and √(1−ᾱ).
+ */
+function noisedStart(noise: Float32Array, init: Float32Array | undefined, a: number, b: number): Float32Array {
+  const x = new Float32Array(noise.length);
+  if (!init) {
+    for (let i = 0; i < x.length; i++) x[i] = 0 + noise[i] * b;
+    return x;
+  }
+  for (let i = 0; i < x.length; i++) x[i] = a * init[i % init.length] + b * noise[i];
+  return x;
+}
+
 /** Concatenates per-image noise streams so a batch of images samples as one vector, each with its own seed. */
 function perImage(seeds: readonly bigint[], length: number, make: (seed: bigint) => () => Float32Array): () => Float32Array {
   const sources = seeds.map(make);
@@ -119,15 +133,18 @@ function maskedEpsilonModel(model: EpsilonModel<Float32Array>, schedule: ModelSc
   return async (x, t) => {
     const eps = await model(x, t);
     const a = schedule.alphasCumprod[t];
-    const sa = sqrt(a);
-    const sb = sqrt(1 - a);
-    const x0 = new Float32Array(x.length);
-    for (let i = 0; i < x.length; i++) x0[i] = (x[i] - sb * eps[i]) / sa;
-    blendUnderMask(x0, init, mask);
-    const out = new Float32Array(x.length);
-    for (let i = 0; i < x.length; i++) out[i] = (x[i] - sa * x0[i]) / sb;
-    return out;
+    return maskedEpsilon(x, eps, sqrt(a), sqrt(1 - a), init, mask);
   };
+}
+
+/** x0 = (x − sb·ε) / sa, blended under the mask, and the ε that this x0 implies: (x − sa·x0) / sb. */
+function maskedEpsilon(x: Float32Array, eps: Float32Array, sa: number, sb: number, init: Float32Array, mask: Float32Array): Float32Array {
+  const x0 = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) x0[i] = (x[i] - sb * eps[i]) / sa;
+  blendUnderMask(x0, init, mask);
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = (x[i] - sa * x0[i]) / sb;
+  return out;
 }
 
 /**
@@ -152,8 +169,7 @@ export async function sampleLatents(unet: UNetCall<Float32Array>, job: SamplingJ
   try {
     if (g.sigmas) {
       const sigma0 = g.sigmas[0];
-      const x = new Float32Array(start.length);
-      for (let i = 0; i < x.length; i++) x[i] = (init ? init[i % init.length] : 0) + start[i] * sigma0;
+      const x = noisedStart(start, init, 1, sigma0);
       if (job.resolved.sampler.space !== 'sigma') throw new Error('unreachable: sigma grid for a timestep sampler');
       const plain = denoiserFromUNet(job.schedule, unet);
       const denoiser = mask && init ? async (v: Float32Array, sigma: number) => blendUnderMask(await plain(v, sigma), init, mask) : plain;
@@ -173,8 +189,7 @@ export async function sampleLatents(unet: UNetCall<Float32Array>, job: SamplingJ
       const a = job.schedule.alphasCumprod[timesteps[0]];
       const sa = sqrt(a);
       const sb = sqrt(1 - a);
-      x = new Float32Array(start.length);
-      for (let i = 0; i < x.length; i++) x[i] = sa * init[i % init.length] + sb * start[i];
+      x = noisedStart(start, init, sa, sb);
     }
     if (job.resolved.sampler.space !== 'timestep') throw new Error('unreachable: timestep grid for a sigma sampler');
     const plain = epsilonModelFromUNet(job.schedule, unet);

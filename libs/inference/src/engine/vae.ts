@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { floatData, floatTensor, OnnxComponent } from './onnx-component';
 import { LATENT_CHANNELS } from './guided-unet';
+import { scale } from '../samplers/vec';
 
 /** An 8-bit RGB image, row-major, 3 bytes per pixel. */
 export interface RgbImage {
@@ -48,9 +49,7 @@ export async function loadRgb(bytes: Buffer, width: number, height: number): Pro
 
 /** Latents (already multiplied by the scaling factor) of one image → RGB through the VAE decoder. */
 export async function decodeLatent(decoder: OnnxComponent, latent: Float32Array, latentHeight: number, latentWidth: number, scalingFactor: number): Promise<RgbImage> {
-  const scaled = new Float32Array(latent.length);
-  const inv = 1 / scalingFactor;
-  for (let i = 0; i < latent.length; i++) scaled[i] = latent[i] * inv;
+  const scaled = scale(latent, 1 / scalingFactor);
   const inputName = decoder.hasInput('latent_sample') ? 'latent_sample' : [...decoder.inputs.keys()][0];
   const outputName = decoder.outputs.has('sample') ? 'sample' : [...decoder.outputs.keys()][0];
   const out = await decoder.run({ [inputName]: floatTensor(decoder.input(inputName), scaled, [1, LATENT_CHANNELS, latentHeight, latentWidth]) }, [outputName]);

@@ -98,13 +98,17 @@ export function pix2pixGuidedUNet(o: Pix2pixUNetOptions): UNetCall<Float32Array>
       g.part.forEach((it, i) => outs[it.branch].set(data.subarray(i * latentSize, (i + 1) * latentSize), it.image * latentSize));
     }
     if (branches.length === 1) return outs.full;
-    const { textScale: st, imageScale: si } = o;
-    const result = new Float32Array(count * latentSize);
-    for (let i = 0; i < result.length; i++) {
-      const none = outs.none[i];
-      const image = outs.image[i];
-      result[i] = none + st * (outs.full[i] - image) + si * (image - none);
-    }
-    return result;
+    return combinePix2pixBranches(outs, o.textScale, o.imageScale);
   };
+}
+
+/** InstructPix2Pix's three-branch guidance: none + st · (full − image) + si · (image − none). */
+function combinePix2pixBranches(outs: Record<Branch, Float32Array>, st: number, si: number): Float32Array {
+  const result = new Float32Array(outs.full.length);
+  for (let i = 0; i < result.length; i++) {
+    const none = outs.none[i];
+    const image = outs.image[i];
+    result[i] = none + st * (outs.full[i] - image) + si * (image - none);
+  }
+  return result;
 }

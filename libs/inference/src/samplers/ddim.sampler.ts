@@ -1,7 +1,7 @@
 import { checkCancelled, draw, reportStep, requireNoise, start } from './sampler-loop';
 import type { TimestepSampler, TimestepSamplerRun } from './sampler.types';
 import { ddimTimesteps } from './timesteps';
-import { like, type Vec } from './vec';
+import { addScaled, like, type Vec } from './vec';
 
 const DEFAULT_SPACING = 'leading';
 
@@ -44,21 +44,28 @@ export const ddimSampler: TimestepSampler = {
       const dirCoef = Math.sqrt(1 - aPrev - std * std);
       const sqrtAPrev = Math.sqrt(aPrev);
 
-      const x0 = like(x);
-      const out = like(x);
-      for (let k = 0; k < out.length; k++) {
-        x0[k] = (x[k] - sqrtBetaT * eps[k]) / sqrtAT;
-        out[k] = sqrtAPrev * x0[k] + dirCoef * eps[k];
-      }
+      const { x0, out } = ddimUpdate(x, eps, sqrtBetaT, sqrtAT, sqrtAPrev, dirCoef);
       if (eta !== 0) {
         const sigmaNow = Math.sqrt(betaT / aT);
         const sigmaPrev = Math.sqrt((1 - aPrev) / aPrev);
         const noise = draw(requireNoise(run.noise, 'DDIM'), sigmaNow, sigmaPrev, out);
-        for (let k = 0; k < out.length; k++) out[k] = out[k] + std * noise[k];
+        x = addScaled(out, std, noise);
+      } else {
+        x = out;
       }
-      x = out;
       await reportStep(run, i, x, x0);
     }
     return x;
   },
 };
+
+/** The predicted x0 and the deterministic part of the step to the previous timestep. */
+function ddimUpdate<V extends Vec>(x: V, eps: Vec, sqrtBetaT: number, sqrtAT: number, sqrtAPrev: number, dirCoef: number): { x0: V; out: V } {
+  const x0 = like(x);
+  const out = like(x);
+  for (let k = 0; k < out.length; k++) {
+    x0[k] = (x[k] - sqrtBetaT * eps[k]) / sqrtAT;
+    out[k] = sqrtAPrev * x0[k] + dirCoef * eps[k];
+  }
+  return { x0, out };
+}

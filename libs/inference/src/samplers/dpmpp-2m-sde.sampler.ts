@@ -1,6 +1,6 @@
 import { checkCancelled, draw, reportStep, requireNoise, start } from './sampler-loop';
 import type { SigmaSampler, SigmaSamplerRun } from './sampler.types';
-import { addNoise3, like, type Vec } from './vec';
+import { addNoise3, addScaledDifference, lin2, type Vec } from './vec';
 
 export type Dpmpp2mSdeSolver = 'midpoint' | 'heun';
 
@@ -42,14 +42,12 @@ function makeDpmpp2mSde(solver: Dpmpp2mSdeSolver): SigmaSampler {
           const etaH = eta * h;
           const a = (next / sigma) * Math.exp(-etaH);
           const b = -Math.expm1(-h - etaH);
-          const out = like(x);
-          for (let k = 0; k < out.length; k++) out[k] = a * x[k] + b * denoised[k];
+          x = lin2(a, x, b, denoised);
           if (oldDenoised !== undefined) {
             const r = hLast / h;
             const c = solver === 'heun' ? (b / (-h - etaH) + 1) * (1 / r) : 0.5 * b * (1 / r);
-            for (let k = 0; k < out.length; k++) out[k] = out[k] + c * (denoised[k] - oldDenoised[k]);
+            x = addScaledDifference(x, c, denoised, oldDenoised);
           }
-          x = out;
           if (eta !== 0) {
             const noise = draw(requireNoise(run.noise, label), sigma, next, x);
             x = addNoise3(x, noise, next, Math.sqrt(-Math.expm1(-2 * etaH)), sNoise);

@@ -1,6 +1,6 @@
 import { checkCancelled, reportStep, sigmaOfT, start, tOfSigma } from './sampler-loop';
 import type { SigmaSampler, SigmaSamplerRun } from './sampler.types';
-import { like, linSub, type Vec } from './vec';
+import { linSub, type Vec } from './vec';
 
 /**
  * DPM++ 2M: second-order multistep DPM-Solver++; one model call per step, the previous denoised estimate supplies
@@ -35,9 +35,7 @@ export const dpmpp2mSampler: SigmaSampler = {
         const r = hLast / h;
         const a = 1 + 1 / (2 * r);
         const b = 1 / (2 * r);
-        const mixed = like(x);
-        for (let k = 0; k < mixed.length; k++) mixed[k] = a * denoised[k] - b * oldDenoised[k];
-        x = linSub(ratio, x, Math.expm1(-h), mixed);
+        x = linSub(ratio, x, Math.expm1(-h), linSub(a, denoised, b, oldDenoised));
       }
       oldDenoised = denoised;
       await reportStep(run, i, x, denoised);

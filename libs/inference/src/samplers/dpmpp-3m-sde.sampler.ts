@@ -1,6 +1,6 @@
 import { checkCancelled, draw, reportStep, requireNoise, start } from './sampler-loop';
 import type { SigmaSampler, SigmaSamplerRun } from './sampler.types';
-import { addNoise3, like, type Vec } from './vec';
+import { addNoise3, like, lin2, type Vec } from './vec';
 
 /**
  * DPM++ 3M SDE: third-order multistep DPM-Solver++ for the SDE. Order 1 on the first step, 2 on the second, 3
@@ -40,26 +40,15 @@ export const dpmpp3mSdeSampler: SigmaSampler = {
         const hEta = h * (eta + 1);
         const a = Math.exp(-hEta);
         const b = -Math.expm1(-hEta);
-        const out = like(x);
-        for (let k = 0; k < out.length; k++) out[k] = a * x[k] + b * denoised[k];
+        x = lin2(a, x, b, denoised);
         if (h2 !== undefined && h1 !== undefined && denoised1 && denoised2) {
-          const r0 = h1 / h;
-          const r1 = h2 / h;
           const phi2 = Math.expm1(-hEta) / hEta + 1;
-          const phi3 = phi2 / hEta - 0.5;
-          for (let k = 0; k < out.length; k++) {
-            const d10 = (denoised[k] - denoised1[k]) / r0;
-            const d11 = (denoised1[k] - denoised2[k]) / r1;
-            const d1 = d10 + ((d10 - d11) * r0) / (r0 + r1);
-            const d2 = (d10 - d11) / (r0 + r1);
-            out[k] = out[k] + phi2 * d1 - phi3 * d2;
-          }
+          x = thirdOrderCorrection(x, denoised, denoised1, denoised2, h1 / h, h2 / h, phi2, phi2 / hEta - 0.5);
         } else if (h1 !== undefined && denoised1) {
           const r = h1 / h;
           const phi2 = Math.expm1(-hEta) / hEta + 1;
-          for (let k = 0; k < out.length; k++) out[k] = out[k] + phi2 * ((denoised[k] - denoised1[k]) / r);
+          x = secondOrderCorrection(x, denoised, denoised1, r, phi2);
         }
-        x = out;
         if (eta !== 0) {
           const noise = draw(requireNoise(run.noise, 'DPM++ 3M SDE'), sigma, next, x);
           x = addNoise3(x, noise, next, Math.sqrt(-Math.expm1(-2 * h * eta)), sNoise);
@@ -74,3 +63,23 @@ export const dpmpp3mSdeSampler: SigmaSampler = {
     return x;
   },
 };
+
+/** out + phi2 · d1 − phi3 · d2 with the first and second divided differences of the last three estimates. */
+function thirdOrderCorrection<V extends Vec>(x: V, denoised: Vec, denoised1: Vec, denoised2: Vec, r0: number, r1: number, phi2: number, phi3: number): V {
+  const out = like(x);
+  for (let k = 0; k < out.length; k++) {
+    const d10 = (denoised[k] - denoised1[k]) / r0;
+    const d11 = (denoised1[k] - denoised2[k]) / r1;
+    const d1 = d10 + ((d10 - d11) * r0) / (r0 + r1);
+    const d2 = (d10 - d11) / (r0 + r1);
+    out[k] = x[k] + phi2 * d1 - phi3 * d2;
+  }
+  return out;
+}
+
+/** out + phi2 · (denoised − denoised1) / r. */
+function secondOrderCorrection<V extends Vec>(x: V, denoised: Vec, denoised1: Vec, r: number, phi2: number): V {
+  const out = like(x);
+  for (let k = 0; k < out.length; k++) out[k] = x[k] + phi2 * ((denoised[k] - denoised1[k]) / r);
+  return out;
+}

@@ -1,6 +1,6 @@
 import { ancestralStep, checkCancelled, draw, reportStep, requireNoise, sigmaOfT, start, tOfSigma } from './sampler-loop';
 import type { SigmaSampler, SigmaSamplerRun } from './sampler.types';
-import { addNoise, addScaled, like, linSub, toD, type Vec } from './vec';
+import { addNoise, addScaled, lin2, linSub, toD, type Vec } from './vec';
 
 /** Position of the intermediate evaluation within each step, in half-log time. */
 const R = 1 / 2;
@@ -56,8 +56,7 @@ export const dpmppSdeSampler: SigmaSampler = {
         // Step 2: full ancestral step with the midpoint-corrected denoised estimate.
         const full = ancestralStep(sigmaT, sigmaOfT(tNext), eta);
         const tNextDown = tOfSigma(full.sigmaDown);
-        const mixed = like(x);
-        for (let k = 0; k < mixed.length; k++) mixed[k] = (1 - fac) * denoised[k] + fac * denoised2[k];
+        const mixed = lin2(1 - fac, denoised, fac, denoised2);
         x = linSub(sigmaOfT(tNextDown) / sigmaT, x, Math.expm1(t - tNextDown), mixed);
         if (eta !== 0) {
           x = addNoise(x, draw(requireNoise(run.noise, 'DPM++ SDE'), sigmaT, sigmaOfT(tNext), x), sNoise, full.sigmaUp);

@@ -26,12 +26,17 @@ export const heunSampler: SigmaSampler = {
       } else {
         const x2 = addScaled(x, dt, d);
         const d2 = toD(x2, await denoiser(x2, next), next);
-        const out = like(x);
-        for (let k = 0; k < out.length; k++) out[k] = x[k] + ((d[k] + d2[k]) / 2) * dt;
-        x = out;
+        x = heunUpdate(x, d, d2, dt);
       }
       await reportStep(run, i, x, denoised);
     }
     return x;
   },
 };
+
+/** x + (d + d2) / 2 · dt: the trapezoidal step. */
+function heunUpdate<V extends Vec>(x: V, d: Vec, d2: Vec, dt: number): V {
+  const out = like(x);
+  for (let k = 0; k < out.length; k++) out[k] = x[k] + ((d[k] + d2[k]) / 2) * dt;
+  return out;
+}

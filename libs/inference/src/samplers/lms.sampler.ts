@@ -57,15 +57,20 @@ export const lmsSampler: SigmaSampler = {
       const coeffs: number[] = [];
       for (let j = 0; j < order; j++) coeffs.push(lmsCoefficient(order, sigmas, i, j));
       // x + sum_j coeff_j * d_{i-j}, summed newest first like the reference.
-      const out = like(x);
-      for (let k = 0; k < out.length; k++) {
-        let acc = coeffs[0] * ds[ds.length - 1][k];
-        for (let j = 1; j < order; j++) acc += coeffs[j] * ds[ds.length - 1 - j][k];
-        out[k] = x[k] + acc;
-      }
-      x = out;
+      x = lmsUpdate(x, ds, coeffs, order);
       await reportStep(run, i, x, denoised);
     }
     return x;
   },
 };
+
+/** x + Σ_j coeffs[j] · d_{newest − j}, summed newest first. */
+function lmsUpdate<V extends Vec>(x: V, ds: readonly Vec[], coeffs: readonly number[], order: number): V {
+  const out = like(x);
+  for (let k = 0; k < out.length; k++) {
+    let acc = coeffs[0] * ds[ds.length - 1][k];
+    for (let j = 1; j < order; j++) acc += coeffs[j] * ds[ds.length - 1 - j][k];
+    out[k] = x[k] + acc;
+  }
+  return out;
+}

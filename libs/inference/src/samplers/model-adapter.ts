@@ -1,6 +1,6 @@
 import type { ModelSchedule } from './model-schedule';
 import type { Denoiser, EpsilonModel } from './sampler.types';
-import { like, type Vec } from './vec';
+import { addScaled, lin2, scale, type Vec } from './vec';
 
 /**
  * A UNet call as the engine makes it: the scaled VP input at a (possibly fractional) training timestep, returning
@@ -18,18 +18,9 @@ export function denoiserFromUNet<V extends Vec>(schedule: ModelSchedule, unet: U
   const vPrediction = schedule.predictionType === 'v_prediction';
   return async (x, sigma) => {
     const cIn = 1 / Math.sqrt(sigma * sigma + 1);
-    const input = like(x);
-    for (let i = 0; i < x.length; i++) input[i] = x[i] * cIn;
-    const out = await unet(input, schedule.sigmaToTimestep(sigma));
-    const denoised = like(x);
-    if (vPrediction) {
-      const cSkip = 1 / (sigma * sigma + 1);
-      const cOut = -sigma * cIn;
-      for (let i = 0; i < x.length; i++) denoised[i] = out[i] * cOut + x[i] * cSkip;
-    } else {
-      for (let i = 0; i < x.length; i++) denoised[i] = x[i] + out[i] * -sigma;
-    }
-    return denoised;
+    const out = await unet(scale(x, cIn), schedule.sigmaToTimestep(sigma));
+    // Multiplication commutes exactly, so these are the formulas above term for term.
+    return vPrediction ? lin2(-sigma * cIn, out, 1 / (sigma * sigma + 1), x) : addScaled(x, -sigma, out);
   };
 }
 
@@ -44,8 +35,6 @@ export function epsilonModelFromUNet<V extends Vec>(schedule: ModelSchedule, une
     const a = schedule.alphasCumprod[t];
     const sa = Math.sqrt(a);
     const sb = Math.sqrt(1 - a);
-    const eps = like(x);
-    for (let i = 0; i < x.length; i++) eps[i] = sa * v[i] + sb * x[i];
-    return eps;
+    return lin2(sa, v, sb, x);
   };
 }

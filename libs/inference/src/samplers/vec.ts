@@ -27,6 +27,13 @@ export function assertSameLength(a: Vec, b: Vec, what: string): void {
   }
 }
 
+/** `x * a` */
+export function scale<V extends Vec>(x: V, a: number): V {
+  const out = like(x);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] * a;
+  return out;
+}
+
 /** `x + a * y` */
 export function addScaled<V extends Vec>(x: V, a: number, y: Vec): V {
   assertSameLength(x, y, 'addScaled');
@@ -48,6 +55,15 @@ export function linSub<V extends Vec>(a: number, x: V, b: number, y: Vec): V {
   assertSameLength(x, y, 'linSub');
   const out = like(x);
   for (let i = 0; i < x.length; i++) out[i] = a * x[i] - b * y[i];
+  return out;
+}
+
+/** `x + c * (y - z)` */
+export function addScaledDifference<V extends Vec>(x: V, c: number, y: Vec, z: Vec): V {
+  assertSameLength(x, y, 'addScaledDifference');
+  assertSameLength(y, z, 'addScaledDifference');
+  const out = like(x);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] + c * (y[i] - z[i]);
   return out;
 }
 
