@@ -1,56 +1,47 @@
 import { createHash } from 'node:crypto';
 
-function write(value: unknown, out: string[], parents: Set<object> = new Set()): boolean {
-  if (value === null) {
-    out.push('null');
-    return true;
-  }
+/**
+ * The canonical JSON of `value`, or undefined when it has none (undefined, functions, symbols: left out, as
+ * JSON.stringify does). `parents` holds the objects being written, to refuse cycles. With `protoJson`, object
+ * fields that are `false` are left out and toJSON methods are not called: the request as protobuf JSON reads it.
+ */
+function encode(value: unknown, parents: object[], protoJson: boolean): string | undefined {
+  if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
+      return JSON.stringify(value);
     case 'boolean':
-      out.push(JSON.stringify(value));
-      return true;
+      return value ? 'true' : 'false';
     case 'number':
-      out.push(Number.isFinite(value) ? JSON.stringify(value) : 'null');
-      return true;
+      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
     case 'object':
       break;
     case 'bigint':
       throw new TypeError('canonicalJson: BigInt has no JSON form');
     default:
-      return false; // undefined, functions, symbols: left out, as JSON.stringify does
+      return undefined;
   }
   const withJson = value as { toJSON?: () => unknown };
-  if (typeof withJson.toJSON === 'function') return write(withJson.toJSON(), out, parents);
-  if (parents.has(value as object)) throw new TypeError('canonicalJson: the value has a cycle');
-  parents.add(value as object);
-  try {
-    writeComposite(value as object, out, parents);
-  } finally {
-    parents.delete(value as object);
-  }
-  return true;
-}
-
-function writeComposite(value: object, out: string[], parents: Set<object>): void {
+  if (!protoJson && typeof withJson.toJSON === 'function') return encode(withJson.toJSON(), parents, protoJson);
+  if (parents.includes(value as object)) throw new TypeError('canonicalJson: the value has a cycle');
+  parents.push(value as object);
+  let text: string;
   if (Array.isArray(value)) {
-    out.push('[');
-    value.forEach((item, i) => {
-      if (i) out.push(',');
-      if (!write(item, out, parents)) out.push('null');
-    });
-    out.push(']');
-    return;
+    text = '[';
+    for (let i = 0; i < value.length; i++) text += (i ? ',' : '') + (encode(value[i], parents, protoJson) ?? 'null');
+    text += ']';
+  } else {
+    text = '{';
+    for (const key of Object.keys(value as object).sort()) {
+      const field = (value as Record<string, unknown>)[key];
+      if (protoJson && field === false) continue;
+      const encoded = encode(field, parents, protoJson);
+      if (encoded !== undefined) text += (text.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + encoded;
+    }
+    text += '}';
   }
-  out.push('{');
-  let first = true;
-  for (const key of Object.keys(value).sort()) {
-    const mark = out.length;
-    out.push(first ? '' : ',', JSON.stringify(key), ':');
-    if (write((value as Record<string, unknown>)[key], out, parents)) first = false;
-    else out.length = mark;
-  }
-  out.push('}');
+  parents.pop();
+  return text;
 }
 
 /**
@@ -59,23 +50,16 @@ function writeComposite(value: object, out: string[], parents: Set<object>): voi
  * their key order. Throws a TypeError, like JSON.stringify, on cycles and BigInt.
  */
 export function canonicalJson(value: unknown): string {
-  const out: string[] = [];
-  return write(value, out) ? out.join('') : 'null';
-}
-
-/** Drops `false` object fields: in protobuf JSON an absent bool and `false` are the same value. */
-function withoutFalseFields(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutFalseFields);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) if (v !== false) out[key] = withoutFalseFields(v);
-  return out;
+  return encode(value, [], false) ?? 'null';
 }
 
 /**
  * sha256 (hex) of the canonical JSON of a parsed request: the same request gives the same hash, whatever the
- * key order or spelling, and whether a bool is sent as false or left out.
+ * key order or spelling, and whether a bool is sent as false or left out (in protobuf JSON an absent bool and
+ * `false` are the same value). Stored with each job, so the text it hashes must never change.
  */
 export function requestHash(req: unknown): string {
-  return createHash('sha256').update(canonicalJson(withoutFalseFields(req))).digest('hex');
+  return createHash('sha256')
+    .update(encode(req, [], true) ?? 'null')
+    .digest('hex');
 }
