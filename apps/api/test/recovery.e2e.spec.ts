@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { checkLedger } from '@darkroom/credits';
+import { FairWaitQueue, NO_NOTIFIER, reconcileWaitingJobs } from '@darkroom/jobs';
 import { FairQueue } from '@darkroom/queue';
 import { ApiHarness, freePort, TestTenant, txt2img } from './api-harness';
 
@@ -94,5 +95,36 @@ describe('recovery', () => {
     const after = (await h.call('GET', `/v1/jobs/${ids[4]}`, { headers: tenant.auth })).json.job;
     expect(after.waitingInfo.queueLen).toBe('5');
     expect(await h.maintenanceTick()).toMatchObject({ restored: 0 });
+  });
+
+  it('a tick checks the jobs that changed since the last one; all waiting jobs once a minute and after the queue lost its data', async () => {
+    const fair = new FairQueue({ redis: h.redis.redis, prefix: h.redis.prefix });
+    const deps = { prisma: h.prisma, queue: new FairWaitQueue(fair), notifier: NO_NOTIFIER, weightOf: async () => 1 };
+    const [old, recent] = await Promise.all(
+      ['incr-old', 'incr-recent'].map(async (id) => (await h.call('POST', '/v1/jobs', { body: txt2img(id), headers: tenant.auth })).json.job.id as string),
+    );
+    const now = Date.now();
+    await h.redis.redis.del(`${h.redis.prefix}:q:marker:reconciled`);
+    await reconcileWaitingJobs(deps, { now }); // no marker: every waiting job is checked, and the marker written
+    // Both jobs leave the queue without the queue losing its data (say, a worker died right after taking them).
+    await h.prisma.job.update({ where: { id: BigInt(old) }, data: { updatedAt: new Date(now - 60_000) } });
+    await h.prisma.job.update({ where: { id: BigInt(recent) }, data: { updatedAt: new Date(now - 2_000) } });
+    for (const id of [old, recent]) expect(await fair.remove('cpu', id)).toBe(true);
+
+    // 5 s later: only the jobs updated since the last tick's cutoff (less one grace period) are looked at.
+    expect(await reconcileWaitingJobs(deps, { now: now + 5_000 })).toBe(1);
+    expect(await fair.position('cpu', recent)).not.toBeNull();
+    expect(await fair.position('cpu', old)).toBeNull();
+    expect(await reconcileWaitingJobs(deps, { now: now + 10_000 })).toBe(0);
+    // A minute after the last full check, every waiting job is checked again.
+    expect(await reconcileWaitingJobs(deps, { now: now + 61_000 })).toBeGreaterThanOrEqual(1);
+    expect(await fair.position('cpu', old)).not.toBeNull();
+
+    // The marker lives with the queue's keys: when they go, the next tick checks everything at once.
+    expect(await fair.remove('cpu', old)).toBe(true);
+    expect(await reconcileWaitingJobs(deps, { now: now + 62_000 })).toBe(0);
+    await h.redis.redis.del(`${h.redis.prefix}:q:marker:reconciled`);
+    expect(await reconcileWaitingJobs(deps, { now: now + 63_000 })).toBeGreaterThanOrEqual(1);
+    expect(await fair.position('cpu', old)).not.toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { FairQueue } from '@darkroom/queue';
-import type { CancelSignal, QueueEntry, WaitQueue } from './ports';
+import type { CancelSignal, QueueEntry, ReconcileProgress, WaitQueue } from './ports';
 
 type Placed = Awaited<ReturnType<WaitQueue['enqueueWithPosition']>>;
 
@@ -69,7 +69,19 @@ export class FairWaitQueue implements WaitQueue {
   length(pool: string): Promise<number> {
     return this.fair.length(pool);
   }
+
+  async reconcileProgress(): Promise<ReconcileProgress | null> {
+    const text = await this.fair.marker(RECONCILE_MARKER);
+    const [checkedUntil, fullCheckAt] = (text ?? '').split(' ').map(Number);
+    return Number.isFinite(checkedUntil) && Number.isFinite(fullCheckAt) && text ? { checkedUntil, fullCheckAt } : null;
+  }
+
+  async setReconcileProgress(p: ReconcileProgress): Promise<void> {
+    await this.fair.setMarker(RECONCILE_MARKER, `${p.checkedUntil} ${p.fullCheckAt}`);
+  }
 }
+
+const RECONCILE_MARKER = 'reconciled';
 
 /** Cancel flags in Redis, read by the worker between steps (a GET is cheaper than a Postgres round trip). */
 export class RedisCancelSignal implements CancelSignal {

@@ -1,6 +1,6 @@
 import { refundForJob } from '@darkroom/credits';
 import { TX_OPTIONS, type PrismaClient } from '@darkroom/db';
-import type { StatusNotifier, WaitQueue } from './ports';
+import type { ReconcileProgress, StatusNotifier, WaitQueue } from './ports';
 
 export interface MaintenanceDeps {
   prisma: PrismaClient;
@@ -60,16 +60,39 @@ export async function reapExpiredLeases(deps: MaintenanceDeps, batch = 100): Pro
   return { requeued, failed };
 }
 
+export interface ReconcileOptions {
+  /** Jobs created or released less than this long ago are left alone: their enqueue may be in flight (default 5 s). */
+  graceMs?: number;
+  pageSize?: number;
+  /** How often every waiting job is checked, not only those that changed since the last tick (default 60 s). */
+  fullCheckEveryMs?: number;
+  now?: number;
+}
+
 /**
  * Jobs that Postgres has as WAITING but the Redis queue does not hold (Redis restarted or was flushed, an
- * enqueue failed after its commit): put them back. `graceMs` skips jobs created or released a moment ago.
+ * enqueue failed after its commit): put them back.
+ *
+ * A tick checks the waiting jobs that changed since the previous tick (from its cutoff less one grace period, for
+ * the clocks of API replicas and the database), not the whole backlog: with 100,000 jobs waiting, checking all of
+ * them every 5 s costs a page query per 500 jobs and holds up the API's event loop. Every job is checked when the
+ * progress marker is missing (it is kept with the queue's data, so a queue that lost its jobs loses it too) and
+ * every `fullCheckEveryMs`, for the rarer losses that leave the marker (a worker that died between taking a job from
+ * the queue and leasing it in Postgres).
  */
-export async function reconcileWaitingJobs(deps: MaintenanceDeps, graceMs = 5000, pageSize = 500): Promise<number> {
+export async function reconcileWaitingJobs(deps: MaintenanceDeps, options: ReconcileOptions = {}): Promise<number> {
+  const graceMs = options.graceMs ?? 5000;
+  const pageSize = options.pageSize ?? 500;
+  const now = options.now ?? Date.now();
+  const cutoff = now - graceMs;
+  const progress = await deps.queue.reconcileProgress();
+  const full = !progress || now - progress.fullCheckAt >= (options.fullCheckEveryMs ?? 60_000);
+  const updatedAt = { lt: new Date(cutoff), ...(full ? {} : { gte: new Date((progress as ReconcileProgress).checkedUntil - graceMs) }) };
   let restored = 0;
   let after: bigint | undefined;
   for (;;) {
     const page = await deps.prisma.job.findMany({
-      where: { status: 'WAITING', updatedAt: { lt: new Date(Date.now() - graceMs) }, ...(after !== undefined ? { id: { gt: after } } : {}) },
+      where: { status: 'WAITING', updatedAt, ...(after !== undefined ? { id: { gt: after } } : {}) },
       select: { id: true, pool: true, tenantId: true, modelIds: true },
       orderBy: { id: 'asc' },
       take: pageSize,
@@ -89,6 +112,7 @@ export async function reconcileWaitingJobs(deps: MaintenanceDeps, graceMs = 5000
     if (page.length < pageSize) break;
     after = page[page.length - 1].id;
   }
-  if (restored) deps.log?.('restored waiting jobs missing from the queue', { restored });
+  await deps.queue.setReconcileProgress({ checkedUntil: cutoff, fullCheckAt: full ? now : (progress as ReconcileProgress).fullCheckAt });
+  if (restored) deps.log?.('restored waiting jobs missing from the queue', { restored, full });
   return restored;
 }

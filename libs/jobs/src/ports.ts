@@ -17,6 +17,19 @@ export interface WaitQueue {
   contains(pool: string, jobId: string): Promise<boolean>;
   /** contains() for many jobs of one pool at once (one round trip). */
   containsMany(pool: string, jobIds: readonly string[]): Promise<boolean[]>;
+  /**
+   * What the reconciler has checked so far, kept with the queue's own data: null after the queue lost its data
+   * (then every waiting job must be checked again).
+   */
+  reconcileProgress(): Promise<ReconcileProgress | null>;
+  setReconcileProgress(progress: ReconcileProgress): Promise<void>;
+}
+
+export interface ReconcileProgress {
+  /** Every job WAITING in Postgres with updatedAt before this time (epoch ms) was checked against the queue. */
+  checkedUntil: number;
+  /** When the last check of every waiting job started (epoch ms). */
+  fullCheckAt: number;
 }
 
 export interface QueueEntry {

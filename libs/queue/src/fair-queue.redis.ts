@@ -179,6 +179,23 @@ export class FairQueue {
     return this.redis.zcard(this.keys(pool).wait);
   }
 
+  /**
+   * A small value kept among the queue's own keys (`<prefix>:q:marker:<name>`), so that it is lost whenever the
+   * queues' data is (a flush, a restart without persistence, the keys deleted): the reconciler's progress.
+   */
+  async marker(name: string): Promise<string | null> {
+    return this.redis.get(this.markerKey(name));
+  }
+
+  async setMarker(name: string, value: string): Promise<void> {
+    await this.redis.set(this.markerKey(name), value);
+  }
+
+  private markerKey(name: string): string {
+    if (!/^[a-z0-9-]+$/.test(name)) throw new QueueError('INVALID_ARGUMENT', `invalid marker name ${JSON.stringify(name)}`);
+    return `${this.prefix}:q:marker:${name}`;
+  }
+
   /** Waiting jobs in queue order from `offset` (0-based), for the admin live-queue page. O(log n + limit). */
   async list(pool: string, offset = 0, limit = 50): Promise<WaitingJob[]> {
     const keys = this.keys(pool);
