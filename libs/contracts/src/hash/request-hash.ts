@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The canonical JSON of `value`, or undefined when it has none (undefined, functions, symbols: left out, as
@@ -59,7 +59,5 @@ export function canonicalJson(value: unknown): string {
  * `false` are the same value). Stored with each job, so the text it hashes must never change.
  */
 export function requestHash(req: unknown): string {
-  return createHash('sha256')
-    .update(encode(req, [], true) ?? 'null')
-    .digest('hex');
+  return hash('sha256', encode(req, [], true) ?? 'null', 'hex');
 }
