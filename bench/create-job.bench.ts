@@ -54,17 +54,27 @@ async function waitForHttp(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-/** CPU time (user + system, ms) the processes used so far; processes that ended count 0. */
-function cpuMs(pids: number[]): number {
-  let ms = 0;
+/** CPU time (user + system, ms) each process used so far; processes that ended are left out. */
+function cpuByPid(pids: number[]): Map<number, number> {
+  const ms = new Map<number, number>();
   for (const pid of pids) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+      ms.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100); // clock ticks of 10 ms
     } catch {
       /* gone */
     }
   }
+  return ms;
+}
+
+/**
+ * CPU ms the processes spent between two readings: a process that started meanwhile counts from zero, one that
+ * ended meanwhile counts nothing (its last moments are lost, rather than its whole history subtracted).
+ */
+function cpuSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
   return ms;
 }
 
@@ -91,18 +101,19 @@ interface CpuShare {
 
 /** Runs `work` and answers the CPU µs per created job each party spent meanwhile. */
 async function cpuPerCreate<T extends { rps: number }>(apiPid: number, work: () => Promise<T>): Promise<T & { cpu: CpuShare }> {
-  const before = { api: cpuMs([apiPid]), postgres: cpuMs(pidsNamed('postgres')), redis: cpuMs(pidsNamed('redis-server')), self: cpuMs([process.pid]) };
+  const read = () => ({ api: cpuByPid([apiPid]), postgres: cpuByPid(pidsNamed('postgres')), redis: cpuByPid(pidsNamed('redis-server')), self: cpuByPid([process.pid]) });
+  const before = read();
   const result = await work();
   // Backends that started during the run count from zero: list them again.
-  const after = { api: cpuMs([apiPid]), postgres: cpuMs(pidsNamed('postgres')), redis: cpuMs(pidsNamed('redis-server')), self: cpuMs([process.pid]) };
+  const after = read();
   const perCreate = (ms: number) => (ms * 1000) / Math.max(1, result.rps * DURATION);
   return {
     ...result,
     cpu: {
-      api: perCreate(after.api - before.api),
-      postgres: perCreate(after.postgres - before.postgres),
-      redis: perCreate(after.redis - before.redis),
-      loadGenerator: perCreate(after.self - before.self),
+      api: perCreate(cpuSpent(before.api, after.api)),
+      postgres: perCreate(cpuSpent(before.postgres, after.postgres)),
+      redis: perCreate(cpuSpent(before.redis, after.redis)),
+      loadGenerator: perCreate(cpuSpent(before.self, after.self)),
     },
   };
 }
@@ -241,6 +252,9 @@ async function main(): Promise<void> {
     console.log(`\n${label}: ${(r.rps / bareResult.rps).toFixed(3)}× bare Fastify (target ≥ 0.2×), ${(r.rps / bullRps).toFixed(3)}× raw BullMQ add, p99 ${r.p99} ms (target < 25 ms)`);
     const c = r.cpu;
     console.log(`  CPU µs per created job: API ${c.api.toFixed(0)}, Postgres ${c.postgres.toFixed(0)}, Redis ${c.redis.toFixed(0)}, load generator ${c.loadGenerator.toFixed(0)}`);
+    // The load generator does the same work per request in every run, so its CPU per request tracks the machine's
+    // speed: costs in its units compare across runs and sessions where raw µs drift.
+    console.log(`  in load-generator units: API ${(c.api / c.loadGenerator).toFixed(2)}, Postgres ${(c.postgres / c.loadGenerator).toFixed(2)}`);
   }
 }
 
