@@ -1,6 +1,6 @@
 import { refundForJob } from '@darkroom/credits';
 import { TX_OPTIONS, type PrismaClient } from '@darkroom/db';
-import type { ReconcileProgress, StatusNotifier, WaitQueue } from './ports';
+import type { StatusNotifier, WaitQueue } from './ports';
 
 export interface MaintenanceDeps {
   prisma: PrismaClient;
@@ -86,8 +86,9 @@ export async function reconcileWaitingJobs(deps: MaintenanceDeps, options: Recon
   const now = options.now ?? Date.now();
   const cutoff = now - graceMs;
   const progress = await deps.queue.reconcileProgress();
-  const full = !progress || now - progress.fullCheckAt >= (options.fullCheckEveryMs ?? 60_000);
-  const updatedAt = { lt: new Date(cutoff), ...(full ? {} : { gte: new Date((progress as ReconcileProgress).checkedUntil - graceMs) }) };
+  // The progress to go on from, or null when this tick checks every waiting job.
+  const since = progress && now - progress.fullCheckAt < (options.fullCheckEveryMs ?? 60_000) ? progress : null;
+  const updatedAt = { lt: new Date(cutoff), ...(since ? { gte: new Date(since.checkedUntil - graceMs) } : {}) };
   let restored = 0;
   let after: bigint | undefined;
   for (;;) {
@@ -112,7 +113,7 @@ export async function reconcileWaitingJobs(deps: MaintenanceDeps, options: Recon
     if (page.length < pageSize) break;
     after = page[page.length - 1].id;
   }
-  await deps.queue.setReconcileProgress({ checkedUntil: cutoff, fullCheckAt: full ? now : (progress as ReconcileProgress).fullCheckAt });
-  if (restored) deps.log?.('restored waiting jobs missing from the queue', { restored, full });
+  await deps.queue.setReconcileProgress({ checkedUntil: cutoff, fullCheckAt: since ? since.fullCheckAt : now });
+  if (restored) deps.log?.('restored waiting jobs missing from the queue', { restored, full: !since });
   return restored;
 }
