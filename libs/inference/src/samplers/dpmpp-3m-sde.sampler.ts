@@ -64,7 +64,7 @@ export const dpmpp3mSdeSampler: SigmaSampler = {
   },
 };
 
-/** out + phi2 · d1 − phi3 · d2 with the first and second divided differences of the last three estimates. */
+/** x + phi2 · d1 − phi3 · d2, with the first and second divided differences of the last three estimates. */
 function thirdOrderCorrection<V extends Vec>(x: V, denoised: Vec, denoised1: Vec, denoised2: Vec, r0: number, r1: number, phi2: number, phi3: number): V {
   const out = like(x);
   for (let k = 0; k < out.length; k++) {
@@ -77,7 +77,7 @@ function thirdOrderCorrection<V extends Vec>(x: V, denoised: Vec, denoised1: Vec
   return out;
 }
 
-/** out + phi2 · (denoised − denoised1) / r. */
+/** x + phi2 · (denoised − denoised1) / r. */
 function secondOrderCorrection<V extends Vec>(x: V, denoised: Vec, denoised1: Vec, r: number, phi2: number): V {
   const out = like(x);
   for (let k = 0; k < out.length; k++) out[k] = x[k] + phi2 * ((denoised[k] - denoised1[k]) / r);
