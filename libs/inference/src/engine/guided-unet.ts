@@ -34,6 +34,8 @@ interface BatchGroup {
   uncondRows: boolean[];
   size: number;
   staticFeeds: Record<string, ort.Tensor>;
+  /** The UNet's `sample` input, filled anew each call (allocated once: a fresh 128 KiB array per step cost more than the copy). */
+  sample: Float32Array;
 }
 
 function spatialDim(dim: number | string | undefined, full: number): number {
@@ -105,15 +107,16 @@ export function guidedUNet(o: GuidedUNetOptions): UNetCall<Float32Array> {
       if (!o.timeIds) throw new Error('this UNet takes time_ids: SDXL size conditioning is required');
       staticFeeds.time_ids = repeatRows(unet.input('time_ids'), padded.map(() => o.timeIds as Float32Array), [size, o.timeIds.length]);
     }
-    groups.push({ items: part, uncondRows: padded.map((it) => it.uncond), size, staticFeeds });
+    groups.push({ items: part, uncondRows: padded.map((it) => it.uncond), size, staticFeeds, sample: new Float32Array(size * latentSize) });
   }
+  // Scratch for the unconditional outputs, read before the call returns; the conditional ones go back to the sampler.
+  const uncondOut = guided ? new Float32Array(count * latentSize) : undefined;
 
   return async (input, timestep) => {
-    const uncondOut = guided ? new Float32Array(count * latentSize) : undefined;
     const condOut = new Float32Array(count * latentSize);
     const t = timestepTensor(timestepInfo, timestep);
     for (const g of groups) {
-      const sample = new Float32Array(g.size * latentSize);
+      const { sample } = g;
       for (let i = 0; i < g.size; i++) {
         const image = g.items[Math.min(i, g.items.length - 1)].image;
         sample.set(input.subarray(image * latentSize, (image + 1) * latentSize), i * latentSize);
