@@ -77,7 +77,9 @@ async function overhead(label: string, dir: string, opts: TinyModelOptions, step
   await generateTinySd15(dir, opts);
   const model: RunnerModel = { id: label, kind: 'CHECKPOINT', name: label, baseModel: 'SD1', path: dir };
   const runner = createOnnxJobRunner({ executionProvider: EP, intraOpThreads: THREADS || undefined });
-  await job(runner, model, 2, 1, 1); // loads sessions and tokenizer, warms ONNX Runtime
+  // A full job first: loads sessions and tokenizer, warms ONNX Runtime and lets V8 optimise the step code, as in a
+  // worker that has run a few jobs.
+  await job(runner, model, steps, 1, 1);
   let wall = 0;
   let ort = 0;
   let encode = 0;
