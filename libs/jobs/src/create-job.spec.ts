@@ -114,7 +114,8 @@ describe('createJob: the one-statement path and the general transaction write th
 });
 
 // The concurrency limit reads "Tenant"."activeJobs", which triggers on "Job" keep (migration
-// 20261126140000_create_job_function); it must equal the count of unfinished jobs whatever happens to them.
+// 20261126140000_create_job_function), except for darkroom_create_job's own inserts, which it counts itself
+// (20261205090000_create_job_counts_active); it must equal the count of unfinished jobs whatever happens to them.
 describe('the tenant counter of unfinished jobs', () => {
   let db: TestDatabase;
   const UNFINISHED = ['CREATED', 'PENDING', 'WAITING', 'RUNNING'] as const;
@@ -146,6 +147,27 @@ describe('the tenant counter of unfinished jobs', () => {
     const b = await insertJob(id, 'CREATED');
     await db.prisma.job.delete({ where: { id: b.id } });
     expect(await counter(id)).toBe(0);
+  });
+
+  it('counts a job darkroom_create_job inserts once, and a later insert of the same transaction by the trigger', async () => {
+    const { id } = await db.prisma.tenant.create({ data: { name: 'fn', planId: 'pro', webhookSecret: 'whsec_x' } });
+    // Free jobs take the branch that updates only the counter; the other branch is covered by the batcher's tests.
+    const create = (tx: Pick<typeof db.prisma, '$queryRawUnsafe'>, requestId: string) =>
+      tx.$queryRawUnsafe<Array<{ outcome: string }>>(
+        `SELECT outcome FROM darkroom_create_job($1::bigint, $2::uuid, 'pro', $3, 'h', '{}'::jsonb, 'cpu', '{}'::text[], 0, 'v1', NULL, 3, now()::timestamp(3))`,
+        nextId().toString(),
+        id,
+        requestId,
+      );
+    await db.prisma.$transaction(async (tx) => {
+      expect(await create(tx, 'fn-1')).toEqual([{ outcome: 'created' }]);
+      await tx.job.create({
+        data: { id: nextId(), tenantId: id, requestId: 'fn-raw', requestHash: 'h', request: {}, status: 'WAITING', pool: 'cpu', credits: 0, priceVersion: 'v1', maxAttempts: 3 },
+      });
+      expect(await create(tx, 'fn-2')).toEqual([{ outcome: 'created' }]);
+    });
+    expect(await truth(id)).toBe(3);
+    expect(await counter(id)).toBe(3);
   });
 
   it('equals the count after random transitions from concurrent transactions', async () => {
