@@ -18,7 +18,7 @@ import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { grantCredits } from '@darkroom/credits';
-import { createMigratedDatabase, TEST_REDIS_URL } from '@darkroom/testing';
+import { createMigratedDatabase, deleteKeysWithPrefix, TEST_REDIS_URL } from '@darkroom/testing';
 import { generateApiKey } from '../apps/api/src/auth/api-keys';
 import { registerDemoModel, seedPlans } from '../scripts/seed-catalogue';
 import { freePort } from '../apps/api/test/api-harness';
@@ -141,12 +141,7 @@ async function load(url: string, headers: (i: number) => Record<string, string>,
 /** Deletes what the API left in Redis under the run's prefix (queues, rate windows, maintenance schedules). */
 async function obliterateRedisPrefix(prefix: string): Promise<void> {
   const redis = new Redis(TEST_REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeysWithPrefix(redis, prefix);
   redis.disconnect();
 }
 

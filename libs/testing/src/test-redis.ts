@@ -11,6 +11,16 @@ export interface TestRedis {
   cleanup(): Promise<void>;
 }
 
+/** Deletes every key that starts with `prefix` (SCAN in pages, so a large keyspace is not blocked). */
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
 export async function createTestRedis(): Promise<TestRedis> {
   const prefix = `t${randomBytes(5).toString('hex')}`;
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 3 });
@@ -19,12 +29,7 @@ export async function createTestRedis(): Promise<TestRedis> {
     prefix,
     redis,
     async cleanup() {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
     },
   };
