@@ -72,8 +72,9 @@ export class FairWaitQueue implements WaitQueue {
 
   async reconcileProgress(): Promise<ReconcileProgress | null> {
     const text = await this.fair.marker(RECONCILE_MARKER);
-    const [checkedUntil, fullCheckAt] = (text ?? '').split(' ').map(Number);
-    return Number.isFinite(checkedUntil) && Number.isFinite(fullCheckAt) && text ? { checkedUntil, fullCheckAt } : null;
+    if (!text) return null;
+    const [checkedUntil, fullCheckAt] = text.split(' ').map(Number);
+    return Number.isFinite(checkedUntil) && Number.isFinite(fullCheckAt) ? { checkedUntil, fullCheckAt } : null;
   }
 
   async setReconcileProgress(p: ReconcileProgress): Promise<void> {
