@@ -6,7 +6,7 @@
  * cond/uncond in one call vs one call per image and branch.
  * Run: node -r @swc-node/register bench/engine-overhead.bench.ts
  * Env: STEPS (20), MID_STEPS (10), REPS (3), MID_REPS (2), TP_REPS (3), THREADS (0 = ONNX Runtime's default),
- * EP (cpu|cuda|webgpu)
+ * EP (cpu|cuda|webgpu), SPIN_WAIT (0|1: ONNX Runtime threads spin-wait between runs; off by default, as in the worker)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
@@ -23,6 +23,7 @@ const MID_REPS = Number(process.env.MID_REPS ?? 2);
 const THREADS = Number(process.env.THREADS ?? 0);
 const TP_REPS = Number(process.env.TP_REPS ?? 3);
 const EP = (process.env.EP ?? 'cpu') as ExecutionProviderName;
+const SPIN_WAIT = process.env.SPIN_WAIT === '1';
 
 function request(steps: number, count: number, seed: number): CreateJobRequest {
   const parsed = parseCreateJobRequest({
@@ -76,7 +77,7 @@ async function encodeAgain(png: Buffer): Promise<number> {
 async function overhead(label: string, dir: string, opts: TinyModelOptions, steps: number, reps: number): Promise<void> {
   await generateTinySd15(dir, opts);
   const model: RunnerModel = { id: label, kind: 'CHECKPOINT', name: label, baseModel: 'SD1', path: dir };
-  const runner = createOnnxJobRunner({ executionProvider: EP, intraOpThreads: THREADS || undefined });
+  const runner = createOnnxJobRunner({ executionProvider: EP, intraOpThreads: THREADS || undefined, spinWait: SPIN_WAIT });
   // A full job first: loads sessions and tokenizer, warms ONNX Runtime and lets V8 optimise the step code, as in a
   // worker that has run a few jobs.
   await job(runner, model, steps, 1, 1);
@@ -102,8 +103,8 @@ async function overhead(label: string, dir: string, opts: TinyModelOptions, step
 
 async function throughput(dir: string, steps: number): Promise<void> {
   const model: RunnerModel = { id: 'tiny', kind: 'CHECKPOINT', name: 'tiny', baseModel: 'SD1', path: dir };
-  const batched = createOnnxJobRunner({ executionProvider: EP, intraOpThreads: THREADS || undefined });
-  const single = createOnnxJobRunner({ executionProvider: EP, intraOpThreads: THREADS || undefined, maxUNetBatch: 1 });
+  const batched = createOnnxJobRunner({ executionProvider: EP, intraOpThreads: THREADS || undefined, spinWait: SPIN_WAIT });
+  const single = createOnnxJobRunner({ executionProvider: EP, intraOpThreads: THREADS || undefined, spinWait: SPIN_WAIT, maxUNetBatch: 1 });
   await job(batched, model, 2, 4, 1);
   await job(single, model, 2, 4, 1);
   console.log(`throughput (tiny, 512², ${steps} steps, best of ${TP_REPS} alternating runs): count | batched img/s | unbatched img/s | speed-up`);
@@ -125,7 +126,7 @@ async function throughput(dir: string, steps: number): Promise<void> {
 async function main(): Promise<void> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'darkroom-bench-engine-'));
   try {
-    console.log(`engine overhead (${EP}, intra-op threads ${THREADS || 'default'}, ${os.cpus().length} CPUs)`);
+    console.log(`engine overhead (${EP}, intra-op threads ${THREADS || 'default'}, spin-wait ${SPIN_WAIT ? 'on' : 'off'}, ${os.cpus().length} CPUs)`);
     await overhead('tiny', path.join(root, 'tiny'), {}, STEPS, REPS);
     await overhead('mid', path.join(root, 'mid'), MID_SIZE_OPTIONS, MID_STEPS, MID_REPS);
     await throughput(path.join(root, 'tiny'), STEPS);

@@ -26,10 +26,10 @@ export interface WorkerModuleOptions {
   logger?: Logger;
 }
 
-/** The engine the worker runs jobs with, from ENGINE/EXECUTION_PROVIDER/INTRA_OP_THREADS. */
+/** The engine the worker runs jobs with, from ENGINE/EXECUTION_PROVIDER/INTRA_OP_THREADS/ORT_SPIN_WAIT. */
 export function runnerFor(config: WorkerEnv): JobRunner {
   if (config.ENGINE === 'placeholder') return new PlaceholderRunner(config.PLACEHOLDER_STEP_MS);
-  return createOnnxJobRunner({ executionProvider: config.EXECUTION_PROVIDER, intraOpThreads: config.INTRA_OP_THREADS || undefined });
+  return createOnnxJobRunner({ executionProvider: config.EXECUTION_PROVIDER, intraOpThreads: config.INTRA_OP_THREADS || undefined, spinWait: config.ORT_SPIN_WAIT });
 }
 
 /** The worker's wiring: a NestJS standalone application context around WorkerLoop. */

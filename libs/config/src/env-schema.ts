@@ -134,6 +134,8 @@ export const workerEnvSchema = commonEnvSchema.extend({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   EXECUTION_PROVIDER: z.enum(['cpu', 'cuda', 'webgpu']).default('cpu'),
   INTRA_OP_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  /** ONNX Runtime threads spin-wait between runs (its own default) instead of sleeping. */
+  ORT_SPIN_WAIT: envBoolean(false),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** onnx: the diffusion engine; placeholder: seeded gradient images (no model needed), for demos without models. */

@@ -4,7 +4,7 @@
  * uncompressed iTXt (keyword NUL 0 0 NUL NUL UTF-8 text), as PIL does when a text does not fit Latin-1.
  */
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 let crcTable: Uint32Array | undefined;
 
@@ -42,16 +42,6 @@ export function textChunk(keyword: string, text: string): Buffer {
   data.copy(chunk, 8);
   chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
   return chunk;
-}
-
-/** Inserts text chunks right after IHDR (before the image data, where readers look first). */
-export function insertPngText(png: Buffer, entries: Record<string, string>): Buffer {
-  if (png.length < 33 || !png.subarray(0, 8).equals(PNG_SIGNATURE) || png.toString('latin1', 12, 16) !== 'IHDR') {
-    throw new Error('not a PNG stream starting with IHDR');
-  }
-  const ihdrEnd = 8 + 12 + png.readUInt32BE(8);
-  const chunks = Object.entries(entries).map(([k, v]) => textChunk(k, v));
-  return Buffer.concat([png.subarray(0, ihdrEnd), ...chunks, png.subarray(ihdrEnd)]);
 }
 
 /** Text chunks of a PNG (tEXt and uncompressed iTXt), keyword → text. Verifies every chunk's CRC. */
