@@ -135,7 +135,8 @@ async function load(url: string, headers: (i: number) => Record<string, string>,
       },
     ],
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  const l = result.latency;
+  return { rps: result.requests.average, p50: l.p50, p99: l.p99, mean: l.mean, p90: l.p90, p97: l.p97_5, max: l.max, non2xx: result.non2xx, errors: result.errors };
 }
 
 /** Deletes what the API left in Redis under the run's prefix (queues, rate windows, maintenance schedules). */
@@ -245,6 +246,9 @@ async function main(): Promise<void> {
   console.log(`POST /v1/jobs, 1 tenant    ${fmt(oneResult.rps)}   ${fmt(oneResult.p50)}  ${fmt(oneResult.p99)}   ${oneResult.non2xx}  (${created} jobs in Postgres)`);
   for (const [label, r] of [[`${keys.length} tenants`, manyResult], ['1 tenant', oneResult]] as const) {
     console.log(`\n${label}: ${(r.rps / bareResult.rps).toFixed(3)}× bare Fastify (target ≥ 0.2×), ${(r.rps / bullRps).toFixed(3)}× raw BullMQ add, p99 ${r.p99} ms (target < 25 ms)`);
+    // With every connection always busy the mean latency is connections ÷ throughput (Little's law); the rest of
+    // the distribution shows how far the tail stands from it.
+    console.log(`  latency ms: mean ${r.mean.toFixed(1)} (${CONNECTIONS} connections ÷ ${r.rps.toFixed(0)}/s = ${((CONNECTIONS / r.rps) * 1000).toFixed(1)}), p90 ${r.p90}, p97.5 ${r.p97}, p99 ${r.p99}, max ${r.max}`);
     const c = r.cpu;
     console.log(`  CPU µs per created job: API ${c.api.toFixed(0)}, Postgres ${c.postgres.toFixed(0)}, Redis ${c.redis.toFixed(0)}, load generator ${c.loadGenerator.toFixed(0)}`);
     // The load generator does the same work per request in every run, so its CPU per request tracks the machine's
