@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { createSqlPool, SqlPool } from '@darkroom/db';
 import { createTestDatabase, TestDatabase } from '@darkroom/testing';
+import type { CreateCall } from './create-batcher';
 
 // darkroom_create_jobs (migration 20261205120000) inserts the creates of "plain" tenants in one statement and
 // sends the others one by one through darkroom_create_job. Whatever the mix, a batch must answer and write exactly
@@ -9,21 +10,7 @@ import { createTestDatabase, TestDatabase } from '@darkroom/testing';
 // (unknown tenants, changed plans, limits, short balances, credit lots due and not, repeated requestIds), each run
 // both ways from the same state in a rolled-back transaction.
 
-interface Item {
-  id: string;
-  tenant: string;
-  plan: string;
-  requestId: string;
-  requestHash: string;
-  request: unknown;
-  pool: string;
-  modelIds: string[];
-  credits: string;
-  priceVersion: string;
-  notifyUrl: string | null;
-  maxAttempts: number;
-  createdAt: string;
-}
+type Item = CreateCall;
 
 interface TenantSetup {
   id: string;
