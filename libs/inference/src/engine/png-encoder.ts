@@ -12,8 +12,8 @@
  * with adaptive filters (489 vs 502 KB, 345 vs 370 KB on a smooth image) and about 3× faster on one thread; it
  * never looks back more than one byte, so no strip needs its predecessor's bytes as a dictionary.
  */
-import { constants, crc32, deflateRaw, type ZlibOptions } from 'node:zlib';
-import { PNG_SIGNATURE } from './png-text';
+import { constants, deflateRaw, type ZlibOptions } from 'node:zlib';
+import { PNG_SIGNATURE, pngChunk } from './png-text';
 
 export interface PngPixels {
   /** Rows top to bottom, 8 bits per channel, channels interleaved. */
@@ -51,17 +51,17 @@ export async function encodePng(img: PngPixels, chunks: readonly Buffer[] = []):
     adler = adler32(filtered, adler);
   }
   const bodies = await Promise.all(deflated);
-  const idat = bodies.map((body, i) => {
-    const parts = [i === 0 ? ZLIB_HEADER : undefined, body, i === bodies.length - 1 ? uint32(adler) : undefined];
-    return chunk('IDAT', Buffer.concat(parts.filter((p): p is Buffer => p !== undefined)));
-  });
+  // The zlib header opens the first strip's chunk, the Adler-32 closes the last one's.
+  bodies[0] = Buffer.concat([ZLIB_HEADER, bodies[0]]);
+  bodies[bodies.length - 1] = Buffer.concat([bodies[bodies.length - 1], uint32(adler)]);
+  const idat = bodies.map((body) => pngChunk('IDAT', body));
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header[8] = 8; // bits per channel
   header[9] = channels === 4 ? 6 : 2; // colour type: RGBA or RGB
   // compression 0, filter method 0, no interlace
-  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', header), ...chunks, ...idat, chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', header), ...chunks, ...idat, pngChunk('IEND', Buffer.alloc(0))]);
 }
 
 function deflateStrip(filtered: Uint8Array, last: boolean): Promise<Buffer> {
@@ -137,15 +137,6 @@ export function adler32(data: Uint8Array, value = 1): number {
     b %= 65521;
   }
   return ((b << 16) | a) >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
 }
 
 function uint32(value: number): Buffer {
