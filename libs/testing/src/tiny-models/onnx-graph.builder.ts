@@ -26,10 +26,19 @@ const ELEM_TYPE: Record<TensorType, number> = {
 export const OPSET = 17;
 const IR_VERSION = 8;
 
-/**
- * Builds one ONNX graph. Computation is always float32 inside; float16 inputs, outputs and weights are bridged with
- * Cast nodes (ONNX Runtime folds the weight casts at load), which keeps every op on kernels the CPU provider has.
- */
+/** Options of a graph beyond its name and weight stream. */
+export interface GraphOptions {
+  /**
+   * The type the graph computes in (default float32). float32 bridges float16 inputs, outputs and weights with Cast
+   * nodes (ONNX Runtime folds the weight casts at load), which keeps every op on kernels the CPU provider has;
+   * float16 computes in half precision throughout, as real fp16 exports do on a GPU.
+   */
+  computeType?: 'float32' | 'float16';
+  /** Record weight names and shapes without drawing or storing any values (to count a full-size model's weights). */
+  shapesOnly?: boolean;
+}
+
+/** Builds one ONNX graph, computing in float32 unless told otherwise (GraphOptions.computeType). */
 export class OnnxGraphBuilder {
   private readonly nodes: onnx.INodeProto[] = [];
   private readonly initializers: onnx.ITensorProto[] = [];
@@ -46,7 +55,17 @@ export class OnnxGraphBuilder {
     private readonly graphName: string,
     readonly rng: Prng,
     private readonly weightType: 'float32' | 'float16' = 'float32',
+    private readonly options: GraphOptions = {},
   ) {}
+
+  get computeType(): 'float32' | 'float16' {
+    return this.options.computeType ?? 'float32';
+  }
+
+  /** The ONNX element type of computeType, for Cast nodes into it. */
+  get computeElemType(): number {
+    return ELEM_TYPE[this.computeType];
+  }
 
   get inputSpecs(): readonly TensorSpec[] {
     return this.specsIn;
@@ -72,47 +91,52 @@ export class OnnxGraphBuilder {
     }
   }
 
-  /** Declares a graph input; returns the float32 (or integer) value the graph computes with. */
+  /** Declares a graph input; returns the value the graph computes with (floats cast to the compute type). */
   input(name: string, type: TensorType, dims: Dim[]): string {
     this.inputs.push(valueInfo(name, type, dims));
     this.specsIn.push({ name, type, dims });
-    return type === 'float16' ? this.op('Cast', [name], { to: ELEM_TYPE.float32 }) : name;
+    return isFloat(type) && type !== this.computeType ? this.op('Cast', [name], { to: this.computeElemType }) : name;
   }
 
-  /** Declares a graph output fed by `value` (float32 inside), cast to `type` when that differs. */
+  /** Declares a graph output fed by `value` (in the compute type), cast to `type` when that differs. */
   output(name: string, value: string, type: TensorType, dims: Dim[]): void {
-    if (type === 'float16') this.node('Cast', [value], [name], { to: ELEM_TYPE.float16 });
+    if (isFloat(type) && type !== this.computeType) this.node('Cast', [value], [name], { to: ELEM_TYPE[type] });
     else this.node('Identity', [value], [name]);
     this.outputs.push(valueInfo(name, type, dims));
     this.specsOut.push({ name, type, dims });
   }
 
   /**
-   * A named weight (its name is what a LoRA targets). Stored in the model's weight type; returns a float32 value.
+   * A named weight (its name is what a LoRA targets). Stored in the model's weight type; returns a value in the
+   * compute type.
    */
   weight(name: string, dims: number[], data: Float32Array): string {
     this.assertSize(name, dims, data.length);
-    if (this.weightDims.has(name)) throw new Error(`duplicate weight ${name}`);
-    this.weightDims.set(name, [...dims]);
-    if (this.weightType === 'float16') {
-      this.initializers.push(rawTensor(name, dims, ELEM_TYPE.float16, toFloat16Array(data)));
-      return this.op('Cast', [name], { to: ELEM_TYPE.float32 });
-    }
-    this.initializers.push(rawTensor(name, dims, ELEM_TYPE.float32, data));
-    return name;
+    this.recordWeight(name, dims);
+    if (this.options.shapesOnly) return name;
+    const stored = this.weightType === 'float16' ? toFloat16Array(data) : data;
+    this.initializers.push(rawTensor(name, dims, ELEM_TYPE[this.weightType], stored));
+    return this.weightType === this.computeType ? name : this.op('Cast', [name], { to: this.computeElemType });
   }
 
   /** A named weight drawn from N(0, std²). */
   randomWeight(name: string, dims: number[], std: number): string {
-    return this.weight(name, dims, this.rng.normalArray(product(dims), std));
+    if (!this.options.shapesOnly) return this.weight(name, dims, this.rng.normalArray(product(dims), std));
+    this.recordWeight(name, dims);
+    return name;
   }
 
-  /** An anonymous float32 constant (never a LoRA target). */
+  private recordWeight(name: string, dims: number[]): void {
+    if (this.weightDims.has(name)) throw new Error(`duplicate weight ${name}`);
+    this.weightDims.set(name, [...dims]);
+  }
+
+  /** An anonymous constant in the compute type (never a LoRA target). */
   constFloat(values: number[] | Float32Array, dims: number[]): string {
     const name = this.uniqueName('Constant');
     const data = values instanceof Float32Array ? values : Float32Array.from(values);
     this.assertSize(name, dims, data.length);
-    this.initializers.push(rawTensor(name, dims, ELEM_TYPE.float32, data));
+    this.initializers.push(rawTensor(name, dims, this.computeElemType, this.computeType === 'float16' ? toFloat16Array(data) : data));
     return name;
   }
 
@@ -153,6 +177,7 @@ export class OnnxGraphBuilder {
 
   /** Serializes the model (deterministic: same graph, same bytes). */
   toBytes(): Uint8Array {
+    if (this.options.shapesOnly) throw new Error(`${this.graphName}: a shapes-only graph has no weights to write`);
     const model: onnx.IModelProto = {
       irVersion: IR_VERSION,
       producerName: 'darkroom-tiny-models',
@@ -177,6 +202,10 @@ export class OnnxGraphBuilder {
   private assertSize(name: string, dims: number[], length: number): void {
     if (product(dims) !== length) throw new Error(`${name}: ${length} values for dims [${dims.join(',')}]`);
   }
+}
+
+function isFloat(type: TensorType): type is 'float32' | 'float16' {
+  return type === 'float32' || type === 'float16';
 }
 
 export function product(dims: readonly number[]): number {

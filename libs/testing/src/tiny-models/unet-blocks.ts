@@ -16,7 +16,7 @@ export interface TimeEmbeddingSpec {
  */
 export function timeEmbedding(b: OnnxGraphBuilder, timestep: string, timestepIsFloat: boolean, spec: TimeEmbeddingSpec) {
   return b.scope('time_embedding', () => {
-    const t = timestepIsFloat ? timestep : b.op('Cast', [timestep], { to: 1 });
+    const t = timestepIsFloat ? timestep : b.op('Cast', [timestep], { to: b.computeElemType });
     const column = b.op('Reshape', [t, b.constInt64([-1, 1])]);
     const proj = sinusoidalEmbedding(b, column, spec.channels);
     const h = silu(b, linear(b, proj, 'time_embedding.linear_1', spec.channels, spec.timeEmbedDim));

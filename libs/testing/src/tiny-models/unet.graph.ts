@@ -48,9 +48,8 @@ export function timeEmbedDim(channels: number): number {
 /**
  * A two-level UNet2DConditionModel: conv_in → down_blocks.0 (resnet, cross-attention, downsampler) →
  * down_blocks.1 (resnet to 2C, cross-attention) → mid_block → up_blocks.0 (2 resnets on skips, attention,
- * upsampler) → up_blocks.1 (2 resnets, attention) → conv_out. The noise prediction is 0.8 × the RMS-normalised input
- * plus 0.5 × the network's output: about unit scale at any input scale, so a sampling loop stays tame and drifts
- * toward a prompt-dependent result instead of blowing up.
+ * upsampler) → up_blocks.1 (2 resnets, attention) → conv_out, then `tameNoisePrediction`, which drifts toward a
+ * prompt-dependent result.
  */
 export function buildUnet(spec: UnetSpec): OnnxGraphBuilder {
   const c = spec.channels;
@@ -112,14 +111,21 @@ export function buildUnet(spec: UnetSpec): OnnxGraphBuilder {
   x = resnet(b, cat(x, skips[0]), 'up_blocks.1.resnets.1', 2 * c, c, temb, ted);
 
   const net = conv2d(b, silu(b, groupNorm(b, x, 'conv_norm_out', c)), 'conv_out', c, LATENT_CHANNELS);
-  const out = b.scope('out', () => {
+  b.output('out_sample', tameNoisePrediction(b, sample, net), ft, spatial);
+  return b;
+}
+
+/**
+ * The noise prediction of a random-weight UNet: 0.8 × the RMS-normalised input plus 0.5 × the network's output,
+ * about unit scale at any input scale, so a sampling loop stays tame instead of blowing up.
+ */
+export function tameNoisePrediction(b: OnnxGraphBuilder, sample: string, net: string): string {
+  return b.scope('out', () => {
     const meanSquare = b.op('ReduceMean', [b.op('Mul', [sample, sample])], { axes: [1, 2, 3], keepdims: 1 });
     const rms = b.op('Sqrt', [b.op('Add', [meanSquare, scalar(b, 1e-4)])]);
     const normalised = b.op('Div', [sample, rms]);
     return b.op('Add', [b.op('Mul', [normalised, scalar(b, 0.8)]), b.op('Mul', [net, scalar(b, 0.5)])]);
   });
-  b.output('out_sample', out, ft, spatial);
-  return b;
 }
 
 function divName(name: string, div: number): string {
