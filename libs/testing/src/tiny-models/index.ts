@@ -42,3 +42,5 @@ export type { TinyLayerDiffusionDescription, TinyLayerDiffusionOptions } from '.
 export { generateTinyElla } from './tiny-ella.generator';
 export type { TinyEllaDescription, TinyEllaOptions } from './tiny-ella.generator';
 export { t5TokenizerFiles, t5Vocabulary } from './t5-tokenizer.files';
+export { generateSd15ScaleModel, sd15UnetWeightCount, SD15_CONTEXT_DIM } from './sd15-scale.generator';
+export type { Sd15ScaleDescription, Sd15ScaleOptions } from './sd15-scale.generator';
