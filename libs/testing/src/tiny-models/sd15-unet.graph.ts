@@ -4,17 +4,10 @@ import { Prng } from './prng';
 import { downsample, resnet, timeEmbedding, upsample } from './unet-blocks';
 import { LATENT_CHANNELS, tameNoisePrediction, TimestepType } from './unet.graph';
 
-/**
- * Stable Diffusion 1.5's UNet2DConditionModel with its real architecture: four levels of [1, 2, 4, 4] × the base
- * width (320 in the real model), two resnets per level going down and three coming up, a full transformer block
- * (self-attention, cross-attention over the text, GEGLU feed-forward) after every resnet of the first three levels
- * and in the middle, 8 heads. At base width 320 and context 768 it has exactly the real model's 859,520,964
- * weights (random here), so a GPU benchmark on it does the real model's work. The tiny UNet of the kit
- * (`unet.graph.ts`) keeps two levels and cross-attention only, which is what CPU tests can afford.
- */
+/** The SD1.5-architecture UNet's widths, types and weights (`buildSd15Unet`). */
 export interface Sd15UnetSpec {
   seed: number;
-  /** Width of the first level (320 in SD1.5). Must be a multiple of 8 heads × 4 (the 32 groups of GroupNorm). */
+  /** Width of the first level (320 in SD1.5); a multiple of the 8 heads. */
   baseChannels: number;
   /** Width of the text embeddings (768 in SD1.5). */
   crossAttentionDim: number;
@@ -34,6 +27,14 @@ const UP_LAYERS = 3;
 /** Levels (from the top) whose blocks have transformers; the deepest has resnets only. */
 const ATTENTION_LEVELS = 3;
 
+/**
+ * Stable Diffusion 1.5's UNet2DConditionModel with its real architecture: four levels of [1, 2, 4, 4] × the base
+ * width (320 in the real model), two resnets per level going down and three coming up, a full transformer block
+ * (self-attention, cross-attention over the text, GEGLU feed-forward) after every resnet of the first three levels
+ * and in the middle, 8 heads. At base width 320 and context 768 it has exactly the real model's 859,520,964
+ * weights (random here), so a GPU benchmark on it does the real model's work. The tiny UNet of the kit
+ * (`unet.graph.ts`) keeps two levels and cross-attention only, which is what CPU tests can afford.
+ */
 export function buildSd15Unet(spec: Sd15UnetSpec): OnnxGraphBuilder {
   const widths = SD15_LEVEL_MULTIPLIERS.map((m) => m * spec.baseChannels);
   const ted = 4 * spec.baseChannels;
