@@ -24,6 +24,8 @@ const ELEM_TYPE: Record<TensorType, number> = {
 };
 
 export const OPSET = 17;
+/** Tensors of this many bytes and more go to the external-data file (ONNX's default size threshold). */
+const EXTERNAL_DATA_THRESHOLD = 1024;
 const IR_VERSION = 8;
 
 /** Options of a graph beyond its name and weight stream. */
@@ -177,6 +179,35 @@ export class OnnxGraphBuilder {
 
   /** Serializes the model (deterministic: same graph, same bytes). */
   toBytes(): Uint8Array {
+    return this.encode(this.initializers);
+  }
+
+  /**
+   * Serializes the model with its weights in an external-data file, as exporters do for models over 2 GiB (ONNX's
+   * `save_as_external_data`, all tensors in one file, those of 1 KiB and more): `model` references `location`
+   * (relative to the model's folder) at each tensor's offset; `data` is that file. Smaller tensors stay inline.
+   */
+  toExternalData(location: string): { model: Uint8Array; data: Uint8Array } {
+    const pieces: Uint8Array[] = [];
+    let offset = 0;
+    const initializers = this.initializers.map((t) => {
+      const raw = t.rawData as Uint8Array;
+      if (raw.byteLength < EXTERNAL_DATA_THRESHOLD) return t;
+      const entry = (key: string, value: string | number) => ({ key, value: String(value) });
+      const moved: onnx.ITensorProto = {
+        ...t,
+        rawData: undefined,
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData: [entry('location', location), entry('offset', offset), entry('length', raw.byteLength)],
+      };
+      pieces.push(raw);
+      offset += raw.byteLength;
+      return moved;
+    });
+    return { model: this.encode(initializers), data: Buffer.concat(pieces) };
+  }
+
+  private encode(initializers: onnx.ITensorProto[]): Uint8Array {
     if (this.options.shapesOnly) throw new Error(`${this.graphName}: a shapes-only graph has no weights to write`);
     const model: onnx.IModelProto = {
       irVersion: IR_VERSION,
@@ -186,7 +217,7 @@ export class OnnxGraphBuilder {
       graph: {
         name: this.graphName,
         node: this.nodes,
-        initializer: this.initializers,
+        initializer: initializers,
         input: this.inputs,
         output: this.outputs,
       },

@@ -51,9 +51,17 @@ export interface TinyModelOptions {
   float16?: boolean;
   /** Give the UNet ControlNet residual inputs and write a matching `controlnet/` (default false). */
   controlNet?: boolean;
+  /**
+   * Store every component's weights in `model.onnx_data` beside its `model.onnx`, as exports of models over 2 GiB
+   * do (SDXL's UNet, fp32 SD1.5 UNets); default false (weights inline).
+   */
+  externalData?: boolean;
 }
 
 export type ResolvedTinyModelOptions = Required<TinyModelOptions>;
+
+/** The external-data file name optimum's exports use. */
+export const EXTERNAL_DATA_FILE = 'model.onnx_data';
 
 /** Option sets matching the exporters darkroom meets; spread one into the options. */
 export const EXPORT_STYLES = {
@@ -102,6 +110,7 @@ export function resolveTinyOptions(opts: TinyModelOptions = {}): ResolvedTinyMod
     hiddenStates: opts.hiddenStates ?? true,
     float16: opts.float16 ?? false,
     controlNet: opts.controlNet ?? false,
+    externalData: opts.externalData ?? false,
   };
   const counts = [
     'hiddenSize',
@@ -211,7 +220,13 @@ export async function generateTinyPipeline(
   const files = new Map<string, string | Uint8Array>();
   const desc: TinyModelDescription = { dir, family, files: [], inputs: {}, outputs: {}, weights: {}, options: o };
   for (const { folder, graph, config } of buildPipelineGraphs(family, o)) {
-    files.set(`${folder}/model.onnx`, graph.toBytes());
+    if (o.externalData) {
+      const { model, data } = graph.toExternalData(EXTERNAL_DATA_FILE);
+      files.set(`${folder}/model.onnx`, model);
+      files.set(`${folder}/${EXTERNAL_DATA_FILE}`, data);
+    } else {
+      files.set(`${folder}/model.onnx`, graph.toBytes());
+    }
     files.set(`${folder}/config.json`, json(config));
     desc.inputs[folder] = [...graph.inputSpecs];
     desc.outputs[folder] = [...graph.outputSpecs];
