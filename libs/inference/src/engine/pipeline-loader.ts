@@ -97,7 +97,7 @@ function variantOf(base: SessionRequest, component: LoraComponent, req: Pipeline
       const weights = await OnnxWeights.read(base.file);
       if (loras.length) mergeLorasInto(weights, component, req.model.family, loras, req.modelName ?? req.modelKey);
       if (embeddings && encoderIndex !== undefined) writeEmbeddingRows(weights, encoderIndex, embeddings.list, embeddings.ids, label);
-      return weights.toBytes();
+      return weights.toSource();
     },
   };
 }

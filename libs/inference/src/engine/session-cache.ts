@@ -1,4 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-node';
+import type { ModelOnDisk } from './external-data';
 import { OnnxComponent, RunStats } from './onnx-component';
 
 export interface SessionCacheOptions {
@@ -20,8 +21,11 @@ export interface SessionRequest {
   modelKey: string;
   /** Readable name for errors and stats, e.g. "unet". */
   label: string;
-  /** Builds the model in memory instead of opening `file` (variants such as merged LoRA weights). */
-  build?: () => Promise<Uint8Array>;
+  /**
+   * Builds the model instead of opening `file` (variants such as merged LoRA weights): in memory, or as a folder of
+   * its own (models with external data) that goes away once the session is open.
+   */
+  build?: () => Promise<Uint8Array | ModelOnDisk>;
 }
 
 interface Entry {
@@ -51,11 +55,22 @@ export class SessionCache {
     this.open = options.open ?? ((label, source, o, stats) => OnnxComponent.open(label, source, o, stats));
   }
 
+  private async load(request: SessionRequest): Promise<OnnxComponent> {
+    const open = (source: string | Uint8Array) => this.open(request.label, source, this.options.sessionOptions, this.options.stats);
+    if (!request.build) return open(request.file);
+    const built = await request.build();
+    if (built instanceof Uint8Array) return open(built);
+    try {
+      return await open(built.file);
+    } finally {
+      await built.cleanup();
+    }
+  }
+
   async acquire(request: SessionRequest): Promise<SessionLease> {
     let entry = this.entries.get(request.key);
     if (!entry) {
-      const source = request.build ? request.build() : Promise.resolve(request.file);
-      const component = source.then((s) => this.open(request.label, s, this.options.sessionOptions, this.options.stats));
+      const component = this.load(request);
       entry = { request, component, users: 0, lastUsed: 0 };
       this.entries.set(request.key, entry);
       const e = entry;
