@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { floatTensor, generateTinyLora, generateTinySd15, generateTinySdxl, writeSafetensors } from '@darkroom/testing';
@@ -77,6 +77,25 @@ describe('external-data models', () => {
     await source.cleanup();
     expect(existsSync(dir)).toBe(false);
     expect(existsSync(path.join(base, '.darkroom-variants'))).toBe(false);
+  });
+
+  it('removes variant folders a crash left behind (over an hour old), not those in use', async () => {
+    const base = path.join(root, 'external', 'text_encoder');
+    const variants = path.join(base, '.darkroom-variants');
+    const [stale, fresh] = [path.join(variants, '1-stale'), path.join(variants, '2-fresh')];
+    await Promise.all([mkdir(stale, { recursive: true }), mkdir(fresh, { recursive: true })]);
+    await writeFile(path.join(stale, 'darkroom-edits.data'), Buffer.alloc(10));
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(stale, twoHoursAgo, twoHoursAgo);
+    const weights = await OnnxWeights.read(path.join(base, 'model.onnx'));
+    weights.set(TOKEN_TABLE, weights.get(TOKEN_TABLE));
+    const source = await weights.toSource();
+    if (source instanceof Uint8Array) throw new Error('expected a folder');
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    await source.cleanup();
+    expect((await readdir(variants)).sort()).toEqual(['2-fresh']);
+    await rm(variants, { recursive: true });
   });
 
   it('refuses an external location that leads out of the model folder', async () => {

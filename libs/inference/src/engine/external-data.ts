@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
-import { copyFile, link, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -117,11 +117,23 @@ export async function writeModelFolder(model: onnx.ModelProto, baseDir: string, 
   }
 }
 
+async function removeStaleVariants(root: string): Promise<void> {
+  const cutoff = Date.now() - STALE_VARIANT_MS;
+  for (const entry of await readdir(root)) {
+    const dir = path.join(root, entry);
+    const info = await stat(dir).catch(() => undefined);
+    if (info && info.mtimeMs < cutoff) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Removes a variant's folder, and the folder of variants when no other is left in it. */
 async function removeVariantFolder(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   await rmdir(path.dirname(dir)).catch(() => undefined);
 }
+
+/** A variant folder lives seconds to minutes (while ONNX Runtime opens it); older ones were left by a crash. */
+const STALE_VARIANT_MS = 60 * 60 * 1000;
 
 async function variantFolder(baseDir: string): Promise<string> {
   const name = `${process.pid}-${randomUUID()}`;
@@ -129,6 +141,7 @@ async function variantFolder(baseDir: string): Promise<string> {
     const dir = path.join(root, name);
     try {
       await mkdir(dir, { recursive: true });
+      await removeStaleVariants(root).catch(() => undefined);
       return dir;
     } catch {
       // read-only model folder: try the next place
