@@ -115,6 +115,41 @@ describe('LoRA merge into ONNX initializers', () => {
     }
   });
 
+  it('merges a LoRA saved with the original UNet names (kohya SDXL) exactly as its diffusers-named twin', async () => {
+    const model = path.join(root, 'xl-sgm');
+    await generateTinySdxl(model);
+    const diffusersNamed = await generateTinyLora(path.join(root, 'xl-diffusers.safetensors'), { family: 'sdxl', seed: 21, targets: 'attention+mlp' });
+    // The tiny UNet's transformer blocks under their original names (2 layers per down level, 3 per up level).
+    const ORIGINAL: Record<string, string> = {
+      down_blocks_0_attentions_0: 'input_blocks_1_1',
+      down_blocks_1_attentions_0: 'input_blocks_4_1',
+      mid_block_attentions_0: 'middle_block_1',
+      up_blocks_0_attentions_0: 'output_blocks_0_1',
+      up_blocks_1_attentions_0: 'output_blocks_3_1',
+    };
+    const file = await readSafetensors(diffusersNamed.file);
+    const renamed: Record<string, ReturnType<typeof floatTensor>> = {};
+    let unetKeys = 0;
+    for (const [name, t] of file.tensors) {
+      const m = /^lora_unet_((?:down_blocks|up_blocks)_\d+_attentions_\d+|mid_block_attentions_\d+)_(.+)$/.exec(name);
+      if (m) unetKeys++;
+      renamed[m ? `lora_unet_${ORIGINAL[m[1]]}_${m[2]}` : name] = floatTensor(t.shape, tensorToFloat32(t));
+    }
+    expect(unetKeys).toBeGreaterThan(10);
+    await writeSafetensors(path.join(root, 'xl-original.safetensors'), renamed);
+    const unet = path.join(model, 'unet', 'model.onnx');
+    const merge = async (lora: string) => {
+      const weights = await OnnxWeights.read(unet);
+      mergeLorasInto(weights, 'unet', 'SDXL', [await loadLora({ id: '1', name: lora, file: path.join(root, lora), weight: 1 }, 'SDXL')], 'xl');
+      return weights;
+    };
+    const [a, b, base] = await Promise.all([merge('xl-diffusers.safetensors'), merge('xl-original.safetensors'), OnnxWeights.read(unet)]);
+    const bytes = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    const changed = base.floatNames().filter((n) => !bytes(a.get(n)).equals(bytes(base.get(n))));
+    expect(changed.length).toBeGreaterThan(10);
+    expect(base.floatNames().filter((n) => !bytes(a.get(n)).equals(bytes(b.get(n))))).toEqual([]);
+  });
+
   it('refuses a LoRA that matches no weight of the model', async () => {
     const file = path.join(root, 'alien.safetensors');
     await writeSafetensors(file, {

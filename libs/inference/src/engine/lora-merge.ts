@@ -4,13 +4,14 @@ import { FatalRunError } from '../runner/job-runner';
 import type { ModelFamily } from './model-folder';
 import type { OnnxWeights } from './onnx-initializers';
 import { readSafetensorsFile, type SafetensorsContents } from './safetensors-file';
+import { diffusersUnetKey } from './sgm-unet-keys';
 
 /**
  * LoRA merging into ONNX initializers. kohya files hold, per module `<key>`, `<key>.lora_down.weight` [r, in…],
  * `<key>.lora_up.weight` [out, r(, 1, 1)] and `<key>.alpha`; the key is a prefix (`lora_unet_`, `lora_te_`, SDXL
  * `lora_te1_`/`lora_te2_`) plus the module's state-dict name with dots as underscores, which is the initializer name
- * of a name-preserving export. Merge: W += m · (alpha / r) · up @ down, with m the item's weight times the block's
- * value of its `blockWeight`.
+ * of a name-preserving export (UNet keys in the original model's names are mapped first: ./sgm-unet-keys). Merge:
+ * W += m · (alpha / r) · up @ down, with m the item's weight times the block's value of its `blockWeight`.
  */
 
 export type LoraComponent = 'unet' | 'text_encoder' | 'text_encoder_2';
@@ -134,10 +135,11 @@ export async function loadLora(request: LoraRequest, family: ModelFamily): Promi
   const components = new Set<LoraComponent>();
   for (const name of contents.tensors.keys()) {
     if (!name.endsWith('.lora_down.weight')) continue;
-    const key = name.slice(0, -'.lora_down.weight'.length);
-    const up = `${key}.lora_up.weight`;
+    const fileKey = name.slice(0, -'.lora_down.weight'.length);
+    const up = `${fileKey}.lora_up.weight`;
     if (!contents.tensors.has(up)) continue;
-    modules.push({ key, up, down: name, alpha: contents.tensors.has(`${key}.alpha`) ? `${key}.alpha` : undefined });
+    const key = diffusersUnetKey(fileKey);
+    modules.push({ key, up, down: name, alpha: contents.tensors.has(`${fileKey}.alpha`) ? `${fileKey}.alpha` : undefined });
     for (const c of COMPONENTS) if (key.startsWith(keyPrefix(c, family))) components.add(c);
   }
   if (!modules.length) throw new FatalRunError(`LoRA "${request.name}" holds no kohya LoRA modules (<key>.lora_down.weight / .lora_up.weight)`);
