@@ -3,7 +3,8 @@ import { OnnxGraphBuilder } from './onnx-graph.builder';
 /**
  * Neural-network building blocks expressed as ONNX nodes. Weights take PyTorch's layout and names
  * (`<prefix>.weight` is [out, in] for Linear, [out, in, k, k] for Conv2d) so a LoRA delta `up @ down` adds to
- * them as is; the graph transposes Linear weights itself (ONNX Runtime folds that at load).
+ * them as is; the graph transposes Linear weights itself (ONNX Runtime folds that at load), unless the graph
+ * stores them as torch.onnx.export does (GraphOptions.linearWeights `folded`).
  * Initialisation is LeCun-style (std 1/√fan_in) so activations stay near unit scale at every width.
  */
 
@@ -21,8 +22,19 @@ export function linear(
   outFeatures: number,
   opts: LinearOptions = {},
 ): string {
-  const w = b.randomWeight(`${prefix}.weight`, [outFeatures, inFeatures], (opts.gain ?? 1) / Math.sqrt(inFeatures));
-  let y = b.op('MatMul', [x, b.op('Transpose', [w], { perm: [1, 0] })]);
+  const std = (opts.gain ?? 1) / Math.sqrt(inFeatures);
+  let y: string;
+  if (b.linearWeights === 'folded') {
+    // The same values as the named form, stored transposed: both styles compute the same function.
+    const values = b.rng.normalArray(outFeatures * inFeatures, std);
+    const transposed = new Float32Array(values.length);
+    for (let o = 0; o < outFeatures; o++) for (let i = 0; i < inFeatures; i++) transposed[i * outFeatures + o] = values[o * inFeatures + i];
+    const w = b.weight(b.foldedName('MatMul'), [inFeatures, outFeatures], transposed);
+    y = b.namedOp('MatMul', [x, w], `/${prefix.replace(/\./g, '/')}/MatMul`);
+  } else {
+    const w = b.randomWeight(`${prefix}.weight`, [outFeatures, inFeatures], std);
+    y = b.op('MatMul', [x, b.op('Transpose', [w], { perm: [1, 0] })]);
+  }
   if (opts.bias ?? true) y = b.op('Add', [y, b.randomWeight(`${prefix}.bias`, [outFeatures], 0.02)]);
   return y;
 }

@@ -38,6 +38,12 @@ export interface GraphOptions {
   computeType?: 'float32' | 'float16';
   /** Record weight names and shapes without drawing or storing any values (to count a full-size model's weights). */
   shapesOnly?: boolean;
+  /**
+   * How Linear weights are stored (default `named`): `named` keeps `<module>.weight` in PyTorch's [out, in] layout
+   * with a Transpose node; `folded` is what torch.onnx.export leaves: the transpose folded into an [in, out]
+   * initializer named `onnx::MatMul_<n>`, found only through its MatMul node `/<module path>/MatMul`.
+   */
+  linearWeights?: 'named' | 'folded';
 }
 
 /** Builds one ONNX graph, computing in float32 unless told otherwise (GraphOptions.computeType). */
@@ -59,6 +65,10 @@ export class OnnxGraphBuilder {
     private readonly weightType: 'float32' | 'float16' = 'float32',
     private readonly options: GraphOptions = {},
   ) {}
+
+  get linearWeights(): 'named' | 'folded' {
+    return this.options.linearWeights ?? 'named';
+  }
 
   get computeType(): 'float32' | 'float16' {
     return this.options.computeType ?? 'float32';
@@ -147,6 +157,19 @@ export class OnnxGraphBuilder {
     const name = this.uniqueName('Constant');
     this.initializers.push(rawTensor(name, dims, ELEM_TYPE.int64, BigInt64Array.from(values.map(BigInt))));
     return name;
+  }
+
+  /** Adds one node named `nodeName` (an exporter's module-path name) with a single output; returns the output. */
+  namedOp(opType: string, inputs: string[], nodeName: string): string {
+    const out = `${nodeName}_output_0`;
+    this.node(opType, inputs, [out], {}, nodeName);
+    return out;
+  }
+
+  /** The next `onnx::<op>_<n>` name, as torch.onnx.export names the constants it folds. */
+  foldedName(opType: string): string {
+    this.counter += 1;
+    return `onnx::${opType}_${this.counter}`;
   }
 
   /** Adds one node with a single output and returns that output's name. */

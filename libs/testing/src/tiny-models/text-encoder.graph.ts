@@ -17,6 +17,8 @@ export interface TextEncoderSpec {
   hiddenStates: boolean;
   inputIdsType: 'int32' | 'int64';
   floatType: 'float32' | 'float16';
+  /** How Linear weights are stored (GraphOptions.linearWeights; default named). */
+  linearWeights?: 'named' | 'folded';
 }
 
 /**
@@ -27,7 +29,7 @@ export interface TextEncoderSpec {
  */
 export function buildTextEncoder(spec: TextEncoderSpec): OnnxGraphBuilder {
   const { hiddenSize: d, layers } = spec;
-  const b = new OnnxGraphBuilder(spec.label, Prng.derive(spec.seed, spec.label), spec.floatType);
+  const b = new OnnxGraphBuilder(spec.label, Prng.derive(spec.seed, spec.label), spec.floatType, { linearWeights: spec.linearWeights });
   const ft: TensorType = spec.floatType;
   const seq: (string | number)[] = ['batch_size', 'sequence_length'];
 

@@ -56,6 +56,12 @@ export interface TinyModelOptions {
    * do (SDXL's UNet, fp32 SD1.5 UNets); default false (weights inline).
    */
   externalData?: boolean;
+  /**
+   * How the UNet and text encoders store Linear weights (default `named`: `<module>.weight`, a name-preserving
+   * export); `folded` as torch.onnx.export leaves them (`onnx::MatMul_<n>`, transposed, behind a MatMul node named
+   * after the module), which is what optimum's exports hold. Same values either way.
+   */
+  linearWeights?: 'named' | 'folded';
 }
 
 export type ResolvedTinyModelOptions = Required<TinyModelOptions>;
@@ -111,6 +117,7 @@ export function resolveTinyOptions(opts: TinyModelOptions = {}): ResolvedTinyMod
     float16: opts.float16 ?? false,
     controlNet: opts.controlNet ?? false,
     externalData: opts.externalData ?? false,
+    linearWeights: opts.linearWeights ?? 'named',
   };
   const counts = [
     'hiddenSize',
@@ -168,6 +175,7 @@ export function buildPipelineGraphs(family: TinyFamily, o: ResolvedTinyModelOpti
       hiddenStates: o.hiddenStates,
       inputIdsType: o.inputIdsType,
       floatType,
+      linearWeights: o.linearWeights,
     }),
     config: textEncoderConfig({
       family,
@@ -184,7 +192,7 @@ export function buildPipelineGraphs(family: TinyFamily, o: ResolvedTinyModelOpti
 
   const unetSpec = tinyUnetSpec(family, o);
   const unetShape = { family, channels: o.unetChannels, crossAttentionDim: unetSpec.crossAttentionDim, sdxl: unetSpec.sdxl };
-  const unet = buildUnet({ ...unetSpec, controlNetResiduals: o.controlNet });
+  const unet = buildUnet({ ...unetSpec, controlNetResiduals: o.controlNet, linearWeights: o.linearWeights });
   graphs.push({ folder: 'unet', graph: unet, config: unetConfig(unetShape) });
   if (o.controlNet) {
     graphs.push({ folder: 'controlnet', graph: buildControlNet(unetSpec), config: controlNetConfig(unetShape) });

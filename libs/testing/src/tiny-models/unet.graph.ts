@@ -24,6 +24,8 @@ export interface UnetSpec {
    * the prediction's input term uses the first 4 channels, the noisy latent.
    */
   inChannels?: number;
+  /** How Linear weights are stored (GraphOptions.linearWeights; default named). */
+  linearWeights?: 'named' | 'folded';
 }
 
 export const SDXL_TIME_IDS = 6;
@@ -55,7 +57,7 @@ export function buildUnet(spec: UnetSpec): OnnxGraphBuilder {
   const c = spec.channels;
   const ted = timeEmbedDim(c);
   const ft: TensorType = spec.floatType;
-  const b = new OnnxGraphBuilder('unet', Prng.derive(spec.seed, 'unet'), ft);
+  const b = new OnnxGraphBuilder('unet', Prng.derive(spec.seed, 'unet'), ft, { linearWeights: spec.linearWeights });
   const spatial: Dim[] = ['batch_size', LATENT_CHANNELS, 'height', 'width'];
   const inChannels = spec.inChannels ?? LATENT_CHANNELS;
 
