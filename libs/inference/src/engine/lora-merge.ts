@@ -111,12 +111,31 @@ export function keyPrefix(component: LoraComponent, family: ModelFamily): string
   return family === 'SDXL' ? 'lora_te1_' : 'lora_te_';
 }
 
-/** kohya module key → initializer name, for the `.weight` initializers of a component. */
-export function initializerKeys(names: readonly string[], component: LoraComponent, family: ModelFamily): Map<string, string> {
+/** The weight a kohya module key adds to. */
+export interface LoraTarget {
+  initializer: string;
+  /** The module's state-dict weight name (`….to_q.weight`), which names its lbw block. */
+  module: string;
+  /** Stored [in, out] (a Linear weight as torch.onnx.export folds it) instead of PyTorch's [out, in]. */
+  transposed: boolean;
+}
+
+/**
+ * kohya module key → the weight it adds to: initializers named `<module>.weight` (name-preserving exports), and
+ * Linear weights an exporter renamed (`onnx::MatMul_<n>`), found through their MatMul node `/<module path>/MatMul`.
+ */
+export function initializerKeys(weights: Pick<OnnxWeights, 'names' | 'matMulWeights'>, component: LoraComponent, family: ModelFamily): Map<string, LoraTarget> {
   const prefix = keyPrefix(component, family);
-  const map = new Map<string, string>();
-  for (const name of names) {
-    if (name.endsWith('.weight')) map.set(prefix + name.slice(0, -'.weight'.length).replace(/\./g, '_'), name);
+  const map = new Map<string, LoraTarget>();
+  for (const name of weights.names()) {
+    if (name.endsWith('.weight')) map.set(prefix + name.slice(0, -'.weight'.length).replace(/\./g, '_'), { initializer: name, module: name, transposed: false });
+  }
+  for (const { node, initializer } of weights.matMulWeights()) {
+    const m = /^\/?(.+)\/MatMul$/.exec(node);
+    if (!m || initializer.endsWith('.weight')) continue;
+    const modulePath = m[1].replace(/\//g, '.');
+    const key = prefix + modulePath.replace(/\./g, '_');
+    if (!map.has(key)) map.set(key, { initializer, module: `${modulePath}.weight`, transposed: true });
   }
   return map;
 }
@@ -152,7 +171,7 @@ export async function loadLora(request: LoraRequest, family: ModelFamily): Promi
  * component but none matches one of its weights (another architecture, or an export that renamed its weights).
  */
 export function mergeLorasInto(weights: OnnxWeights, component: LoraComponent, family: ModelFamily, loras: readonly LoadedLora[], modelName: string): void {
-  const keys = initializerKeys(weights.names(), component, family);
+  const keys = initializerKeys(weights, component, family);
   const prefix = keyPrefix(component, family);
   const pending = new Map<string, Float32Array>();
   for (const lora of loras) {
@@ -161,9 +180,10 @@ export function mergeLorasInto(weights: OnnxWeights, component: LoraComponent, f
       throw new FatalRunError(`LoRA "${lora.request.name}" matches no weight of the ${component} of "${modelName}" (e.g. ${mine[0].key})`);
     }
     for (const mod of mine) {
-      const initializer = keys.get(mod.key);
-      if (!initializer) continue;
-      const m = lora.multiplier(blockOf(component, initializer));
+      const target = keys.get(mod.key);
+      if (!target) continue;
+      const { initializer, transposed } = target;
+      const m = lora.multiplier(blockOf(component, target.module));
       if (m === 0) continue;
       const upInfo = lora.contents.tensors.get(mod.up)!;
       const downInfo = lora.contents.tensors.get(mod.down)!;
@@ -171,7 +191,8 @@ export function mergeLorasInto(weights: OnnxWeights, component: LoraComponent, f
       const rank = upInfo.shape[1];
       const rest = downInfo.shape.slice(1).reduce((a, b) => a * b, 1);
       const dims = weights.dims(initializer);
-      if (downInfo.shape[0] !== rank || dims.reduce((a, b) => a * b, 1) !== out * rest || dims[0] !== out) {
+      const fits = transposed ? dims.length === 2 && dims[0] === rest && dims[1] === out : dims.reduce((a, b) => a * b, 1) === out * rest && dims[0] === out;
+      if (downInfo.shape[0] !== rank || !fits) {
         throw new FatalRunError(`LoRA "${lora.request.name}": ${mod.key} [${upInfo.shape}]×[${downInfo.shape}] does not fit ${initializer} [${dims}]`);
       }
       const alpha = mod.alpha ? lora.contents.floats(mod.alpha)[0] : rank;
@@ -187,9 +208,13 @@ export function mergeLorasInto(weights: OnnxWeights, component: LoraComponent, f
         for (let r = 0; r < rank; r++) {
           const u = up[o * rank + r] * scale;
           if (u === 0) continue;
-          const row = o * rest;
           const d = r * rest;
-          for (let i = 0; i < rest; i++) w[row + i] += u * down[d + i];
+          if (transposed) {
+            for (let i = 0; i < rest; i++) w[i * out + o] += u * down[d + i];
+          } else {
+            const row = o * rest;
+            for (let i = 0; i < rest; i++) w[row + i] += u * down[d + i];
+          }
         }
       }
     }

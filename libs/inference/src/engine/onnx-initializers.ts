@@ -40,6 +40,24 @@ export class OnnxWeights {
     return [...this.byName].filter(([, t]) => t.dataType === FLOAT || t.dataType === FLOAT16).map(([n]) => n);
   }
 
+  /**
+   * Linear weights as torch.onnx.export leaves them: MatMul nodes whose second input is a float initializer
+   * (directly, or through one Cast), with the node's name (`/<module path>/MatMul`) and the initializer ([in, out]).
+   */
+  matMulWeights(): Array<{ node: string; initializer: string }> {
+    const nodes = this.model.graph?.node ?? [];
+    const castOf = new Map<string, string>();
+    for (const n of nodes) if (n.opType === 'Cast' && n.input?.[0] && n.output?.[0]) castOf.set(n.output[0], n.input[0]);
+    const out: Array<{ node: string; initializer: string }> = [];
+    for (const n of nodes) {
+      if (n.opType !== 'MatMul' || !n.name || !n.input?.[1]) continue;
+      const source = this.byName.has(n.input[1]) ? n.input[1] : castOf.get(n.input[1]);
+      const t = source === undefined ? undefined : this.byName.get(source);
+      if (t && (t.dataType === FLOAT || t.dataType === FLOAT16) && (t.dims?.length ?? 0) === 2) out.push({ node: n.name, initializer: source as string });
+    }
+    return out;
+  }
+
   has(name: string): boolean {
     return this.byName.has(name);
   }
