@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
-import { copyFile, link, mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -102,7 +102,13 @@ export async function writeModelFolder(model: onnx.ModelProto, baseDir: string, 
       }
     }
     if (referenced.has(EDITS_FILE)) throw new Error(`the model already uses an external file named ${EDITS_FILE}`);
-    await writeFile(path.join(dir, EDITS_FILE), Buffer.concat(pieces));
+    // Piece by piece: an SDXL UNet's edits pass the largest single buffer Node makes (4 GiB).
+    const edits = await open(path.join(dir, EDITS_FILE), 'w');
+    try {
+      for (const piece of pieces) await edits.writeFile(piece);
+    } finally {
+      await edits.close();
+    }
     for (const location of referenced) {
       const target = externalFile(dir, location);
       await mkdir(path.dirname(target), { recursive: true });

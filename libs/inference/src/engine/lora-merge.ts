@@ -173,7 +173,9 @@ export async function loadLora(request: LoraRequest, family: ModelFamily): Promi
 export function mergeLorasInto(weights: OnnxWeights, component: LoraComponent, family: ModelFamily, loras: readonly LoadedLora[], modelName: string): void {
   const keys = initializerKeys(weights, component, family);
   const prefix = keyPrefix(component, family);
-  const pending = new Map<string, Float32Array>();
+  // Every check first, then one weight at a time (all its modules, in LoRA order): an SDXL UNet's targets hold
+  // billions of values, so only one of them is ever held as float32.
+  const work = new Map<string, Array<{ lora: LoadedLora; mod: LoraModule; scale: number; out: number; rank: number; rest: number; transposed: boolean }>>();
   for (const lora of loras) {
     const mine = lora.modules.filter((mod) => mod.key.startsWith(prefix));
     if (mine.length && !mine.some((mod) => keys.has(mod.key))) {
@@ -196,14 +198,16 @@ export function mergeLorasInto(weights: OnnxWeights, component: LoraComponent, f
         throw new FatalRunError(`LoRA "${lora.request.name}": ${mod.key} [${upInfo.shape}]×[${downInfo.shape}] does not fit ${initializer} [${dims}]`);
       }
       const alpha = mod.alpha ? lora.contents.floats(mod.alpha)[0] : rank;
-      const scale = m * (alpha / rank);
+      const items = work.get(initializer) ?? [];
+      items.push({ lora, mod, scale: m * (alpha / rank), out, rank, rest, transposed });
+      work.set(initializer, items);
+    }
+  }
+  for (const [initializer, items] of work) {
+    const w = weights.get(initializer);
+    for (const { lora, mod, scale, out, rank, rest, transposed } of items) {
       const up = lora.contents.floats(mod.up);
       const down = lora.contents.floats(mod.down);
-      let w = pending.get(initializer);
-      if (!w) {
-        w = weights.get(initializer);
-        pending.set(initializer, w);
-      }
       for (let o = 0; o < out; o++) {
         for (let r = 0; r < rank; r++) {
           const u = up[o * rank + r] * scale;
@@ -218,8 +222,8 @@ export function mergeLorasInto(weights: OnnxWeights, component: LoraComponent, f
         }
       }
     }
+    weights.set(initializer, w);
   }
-  for (const [name, values] of pending) weights.set(name, values);
 }
 
 /** Cache key part of a LoRA set: files (with size and time), weights and block weights. */
