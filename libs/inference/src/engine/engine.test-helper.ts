@@ -84,6 +84,14 @@ export async function rawPixels(image: Buffer): Promise<{ data: Buffer; width: n
   return { data, width: info.width, height: info.height };
 }
 
+/** Runs the same 128² job on two model sets (e.g. two exports of one model) and returns both outputs' pixels. */
+export async function pixelsOfBoth(runner: OnnxJobRunner, spec: JobSpec, a: RunnerModel[], b: RunnerModel[]): Promise<[Buffer, Buffer]> {
+  const request = jobRequest({ size: { width: 128, height: 128 }, ...spec });
+  const [ra, rb] = await Promise.all([runJob(runner, request, a), runJob(runner, request, b)]);
+  const [pa, pb] = await Promise.all([rawPixels(ra.outputs[0].data), rawPixels(rb.outputs[0].data)]);
+  return [pa.data, pb.data];
+}
+
 export function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let s = 0;

@@ -5,7 +5,7 @@ import { onnx } from 'onnx-proto';
 import { floatTensor, generateTinyLora, generateTinySd15, generateTinySdxl, writeSafetensors } from '@darkroom/testing';
 import type { RunnerModel } from '../runner/job-runner';
 import { createOnnxJobRunner, type OnnxJobRunner } from '../runner/onnx-job-runner';
-import { checkpoint, jobRequest, makeTempDir, rawPixels, removeDir, runJob, type JobSpec } from './engine.test-helper';
+import { checkpoint, makeTempDir, pixelsOfBoth, removeDir, type JobSpec } from './engine.test-helper';
 import { externalFile, externalLocation } from './external-data';
 import { OnnxWeights } from './onnx-initializers';
 import { OnnxComponent } from './onnx-component';
@@ -106,10 +106,8 @@ describe('external-data models', () => {
 
   /** The same job on the inline and the external-data model: pixels must be identical. */
   async function samePixels(spec: JobSpec, inline: RunnerModel[], external: RunnerModel[]): Promise<void> {
-    const request = jobRequest({ size: { width: 128, height: 128 }, ...spec });
-    const [a, b] = await Promise.all([runJob(runner, request, inline), runJob(runner, request, external)]);
-    const [pa, pb] = await Promise.all([rawPixels(a.outputs[0].data), rawPixels(b.outputs[0].data)]);
-    expect(pb.data.equals(pa.data)).toBe(true);
+    const [pa, pb] = await pixelsOfBoth(runner, spec, inline, external);
+    expect(pb.equals(pa)).toBe(true);
   }
 
   it('runs txt2img, a LoRA and an embedding on SD1.5 with external data exactly as on the inline model', async () => {

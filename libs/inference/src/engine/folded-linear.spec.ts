@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { generateTinyLora, generateTinySd15, generateTinySdxl } from '@darkroom/testing';
 import type { RunnerModel } from '../runner/job-runner';
 import { createOnnxJobRunner, type OnnxJobRunner } from '../runner/onnx-job-runner';
-import { checkpoint, jobRequest, makeTempDir, rawPixels, removeDir, runJob, type JobSpec } from './engine.test-helper';
+import { checkpoint, jobRequest, makeTempDir, pixelsOfBoth, rawPixels, removeDir, runJob, type JobSpec } from './engine.test-helper';
 import { initializerKeys } from './lora-merge';
 import { OnnxWeights } from './onnx-initializers';
 
@@ -57,10 +57,8 @@ describe('exports whose Linear weights torch.onnx.export renamed', () => {
 
   /** The same job on both exports: pixels must be identical. */
   async function samePixels(spec: JobSpec, a: RunnerModel[], b: RunnerModel[]): Promise<void> {
-    const request = jobRequest({ size: { width: 128, height: 128 }, ...spec });
-    const [ra, rb] = await Promise.all([runJob(runner, request, a), runJob(runner, request, b)]);
-    const [pa, pb] = await Promise.all([rawPixels(ra.outputs[0].data), rawPixels(rb.outputs[0].data)]);
-    expect(pb.data.equals(pa.data)).toBe(true);
+    const [pa, pb] = await pixelsOfBoth(runner, spec, a, b);
+    expect(pb.equals(pa)).toBe(true);
   }
 
   it('runs, and merges LoRAs (with block weights), exactly as the name-preserving export', async () => {
