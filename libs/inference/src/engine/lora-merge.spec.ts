@@ -150,6 +150,88 @@ describe('LoRA merge into ONNX initializers', () => {
     expect(base.floatNames().filter((n) => !bytes(a.get(n)).equals(bytes(b.get(n))))).toEqual([]);
   });
 
+  it('merges LyCORIS LoHa and LoKr modules: (w1a·w1b) ⊙ (w2a·w2b) and w1 ⊗ w2 (Linear and convolution), scaled by alpha / rank', async () => {
+    const model = path.join(root, 'lyco');
+    await generateTinySd15(model);
+    const unet = path.join(model, 'unet', 'model.onnx');
+    const q = 'down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_q.weight';
+    const conv = 'down_blocks.0.resnets.0.conv1.weight';
+    const key = (name: string) => `lora_unet_${name.slice(0, -'.weight'.length).replace(/\./g, '_')}`;
+    let seed = 7;
+    const rand = (n: number) => Float32Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 2);
+    const matmul = (a: Float32Array, b: Float32Array, rows: number, rank: number, cols: number) => {
+      const out = new Float32Array(rows * cols);
+      for (let i = 0; i < rows; i++) for (let k = 0; k < rank; k++) for (let j = 0; j < cols; j++) out[i * cols + j] += a[i * rank + k] * b[k * cols + j];
+      return out;
+    };
+    const [w1a, w1b, w2a, w2b] = [rand(32 * 4), rand(4 * 32), rand(32 * 4), rand(4 * 32)];
+    await writeSafetensors(path.join(root, 'loha.safetensors'), {
+      [`${key(q)}.hada_w1_a`]: floatTensor([32, 4], w1a),
+      [`${key(q)}.hada_w1_b`]: floatTensor([4, 32], w1b),
+      [`${key(q)}.hada_w2_a`]: floatTensor([32, 4], w2a),
+      [`${key(q)}.hada_w2_b`]: floatTensor([4, 32], w2b),
+      [`${key(q)}.alpha`]: floatTensor([], Float32Array.of(2)),
+    });
+    // LoKr: a whole w1 with w2 as a rank-2 product on the Linear weight; both whole on the convolution (no rank: scale 1).
+    const [k1, k2a, k2b, c1, c2] = [rand(4 * 4), rand(8 * 2), rand(2 * 8), rand(2 * 4), rand(16 * 8 * 3 * 3)];
+    await writeSafetensors(path.join(root, 'lokr.safetensors'), {
+      [`${key(q)}.lokr_w1`]: floatTensor([4, 4], k1),
+      [`${key(q)}.lokr_w2_a`]: floatTensor([8, 2], k2a),
+      [`${key(q)}.lokr_w2_b`]: floatTensor([2, 8], k2b),
+      [`${key(q)}.alpha`]: floatTensor([], Float32Array.of(1)),
+      [`${key(conv)}.lokr_w1`]: floatTensor([2, 4], c1),
+      [`${key(conv)}.lokr_w2`]: floatTensor([16, 8, 3, 3], c2),
+      [`${key(conv)}.alpha`]: floatTensor([], Float32Array.of(5)),
+    });
+    const merged = async (file: string, weight: number) => {
+      const w = await OnnxWeights.read(unet);
+      mergeLorasInto(w, 'unet', 'SD1', [await loadLora({ id: '1', name: file, file: path.join(root, file), weight }, 'SD1')], 'tiny');
+      return w;
+    };
+    const base = await OnnxWeights.read(unet);
+    const expectAdded = (after: Float32Array, before: Float32Array, delta: (index: number) => number) => {
+      let worst = 0;
+      for (let i = 0; i < before.length; i++) worst = Math.max(worst, Math.abs(after[i] - before[i] - delta(i)));
+      expect(worst).toBeLessThan(1e-5);
+      expect(Math.max(...after.map((v, i) => Math.abs(v - before[i])))).toBeGreaterThan(1e-3);
+    };
+
+    const p1 = matmul(w1a, w1b, 32, 4, 32);
+    const p2 = matmul(w2a, w2b, 32, 4, 32);
+    expectAdded((await merged('loha.safetensors', 0.8)).get(q), base.get(q), (i) => 0.8 * (2 / 4) * p1[i] * p2[i]);
+
+    const lokr = await merged('lokr.safetensors', 1);
+    const k2 = matmul(k2a, k2b, 8, 2, 8);
+    // torch.kron: [4,4] ⊗ [8,8] → [32,32], element [i·8+p, j·8+q] = w1[i,j] · w2[p,q].
+    expectAdded(lokr.get(q), base.get(q), (index) => {
+      const [row, col] = [Math.floor(index / 32), index % 32];
+      return (1 / 2) * k1[Math.floor(row / 8) * 4 + Math.floor(col / 8)] * k2[(row % 8) * 8 + (col % 8)];
+    });
+    // [2,4,1,1] ⊗ [16,8,3,3] → [32,32,3,3], element [i·16+p, j·8+s, u, v] = w1[i,j] · w2[p,s,u,v].
+    expectAdded(lokr.get(conv), base.get(conv), (index) => {
+      const [o, inner] = [Math.floor(index / 288), index % 288];
+      const [c, u, v] = [Math.floor(inner / 9), Math.floor((inner % 9) / 3), inner % 3];
+      const [i, p, j, sIn] = [Math.floor(o / 16), o % 16, Math.floor(c / 8), c % 8];
+      return c1[i * 4 + j] * c2[((p * 8 + sIn) * 3 + u) * 3 + v];
+    });
+  });
+
+  it('refuses LoRA variants it cannot merge (DoRA, Tucker-decomposed LyCORIS) by name, not silently', async () => {
+    const dora = path.join(root, 'dora.safetensors');
+    await writeSafetensors(dora, {
+      'lora_unet_a.lora_down.weight': floatTensor([2, 4], new Float32Array(8)),
+      'lora_unet_a.lora_up.weight': floatTensor([4, 2], new Float32Array(8)),
+      'lora_unet_a.dora_scale': floatTensor([4, 1], new Float32Array(4)),
+    });
+    await expect(loadLora({ id: '1', name: 'dora', file: dora, weight: 1 }, 'SD1')).rejects.toThrow(/LoRA "dora" is DoRA \(dora_scale\), which darkroom cannot merge/);
+    const tucker = path.join(root, 'tucker.safetensors');
+    await writeSafetensors(tucker, { 'lora_unet_a.hada_w1_a': floatTensor([4, 2], new Float32Array(8)), 'lora_unet_a.hada_t1': floatTensor([2, 2, 3, 3], new Float32Array(36)) });
+    await expect(loadLora({ id: '1', name: 'tucker', file: tucker, weight: 1 }, 'SD1')).rejects.toThrow(/Tucker-decomposed LoHa \(hada_t1\)/);
+    const empty = path.join(root, 'empty.safetensors');
+    await writeSafetensors(empty, { 'something.else': floatTensor([2], new Float32Array(2)) });
+    await expect(loadLora({ id: '1', name: 'empty', file: empty, weight: 1 }, 'SD1')).rejects.toThrow(/holds no module darkroom can merge/);
+  });
+
   it('refuses a LoRA that matches no weight of the model', async () => {
     const file = path.join(root, 'alien.safetensors');
     await writeSafetensors(file, {

@@ -25,12 +25,17 @@ export interface LoraRequest {
   blockWeight?: string;
 }
 
-export interface LoraModule {
-  key: string;
-  up: string;
-  down: string;
-  alpha?: string;
-}
+/**
+ * One module of a LoRA file and the tensors that make its weight delta ΔW [out, in…]:
+ * - `lora` (kohya LoRA and LoCon): up [out, r] @ down [r, in…];
+ * - `loha` (LyCORIS LoHa): (w1a @ w1b) ⊙ (w2a @ w2b), each a rank-r product;
+ * - `lokr` (LyCORIS LoKr): w1 ⊗ w2 (Kronecker), each given whole or as a product a @ b.
+ * The scale is alpha / r where the file gives alpha and a rank (LoKr: of w1's product, else w2's), else 1.
+ */
+export type LoraModule =
+  | { kind: 'lora'; key: string; up: string; down: string; alpha?: string }
+  | { kind: 'loha'; key: string; w1a: string; w1b: string; w2a: string; w2b: string; alpha?: string }
+  | { kind: 'lokr'; key: string; w1: string | [string, string]; w2: string | [string, string]; alpha?: string };
 
 export interface LoadedLora {
   request: LoraRequest;
@@ -150,19 +155,155 @@ export async function loadLora(request: LoraRequest, family: ModelFamily): Promi
   } catch (e) {
     throw new FatalRunError(`LoRA "${request.name}" could not be read: ${(e as Error).message}`);
   }
-  const modules: LoraModule[] = [];
+  const modules = readModules(contents, request.name);
   const components = new Set<LoraComponent>();
-  for (const name of contents.tensors.keys()) {
-    if (!name.endsWith('.lora_down.weight')) continue;
-    const fileKey = name.slice(0, -'.lora_down.weight'.length);
-    const up = `${fileKey}.lora_up.weight`;
-    if (!contents.tensors.has(up)) continue;
-    const key = diffusersUnetKey(fileKey);
-    modules.push({ key, up, down: name, alpha: contents.tensors.has(`${fileKey}.alpha`) ? `${fileKey}.alpha` : undefined });
-    for (const c of COMPONENTS) if (key.startsWith(keyPrefix(c, family))) components.add(c);
+  for (const mod of modules) for (const c of COMPONENTS) if (mod.key.startsWith(keyPrefix(c, family))) components.add(c);
+  if (!modules.length) {
+    throw new FatalRunError(`LoRA "${request.name}" holds no module darkroom can merge (kohya LoRA/LoCon lora_down/lora_up, LyCORIS LoHa hada_*, LoKr lokr_*)`);
   }
-  if (!modules.length) throw new FatalRunError(`LoRA "${request.name}" holds no kohya LoRA modules (<key>.lora_down.weight / .lora_up.weight)`);
   return { request, contents, modules, components, multiplier: blockMultipliers(family, request.weight, request.blockWeight, `LoRA "${request.name}"`) };
+}
+
+/** The modules of a LoRA file by their tensor names; variants whose delta darkroom does not compute are refused by name. */
+function readModules(contents: SafetensorsContents, loraName: string): LoraModule[] {
+  const has = (n: string) => contents.tensors.has(n);
+  const modules: LoraModule[] = [];
+  for (const name of contents.tensors.keys()) {
+    const m = /^(.+)\.(lora_down\.weight|hada_w1_a|lokr_w1|lokr_w1_a|dora_scale|hada_t1|lokr_t2)$/.exec(name);
+    if (!m) continue;
+    const [, fileKey, part] = m;
+    if (part === 'dora_scale' || part === 'hada_t1' || part === 'lokr_t2') {
+      const what = part === 'dora_scale' ? 'DoRA (dora_scale)' : `a Tucker-decomposed ${part === 'hada_t1' ? 'LoHa' : 'LoKr'} (${part})`;
+      throw new FatalRunError(`LoRA "${loraName}" is ${what}, which darkroom cannot merge (module ${fileKey})`);
+    }
+    const key = diffusersUnetKey(fileKey);
+    const t = (suffix: string) => `${fileKey}.${suffix}`;
+    const alpha = has(t('alpha')) ? t('alpha') : undefined;
+    if (part === 'lora_down.weight') {
+      if (has(t('lora_up.weight'))) modules.push({ kind: 'lora', key, up: t('lora_up.weight'), down: name, alpha });
+    } else if (part === 'hada_w1_a') {
+      if ([t('hada_w1_b'), t('hada_w2_a'), t('hada_w2_b')].every(has)) modules.push({ kind: 'loha', key, w1a: name, w1b: t('hada_w1_b'), w2a: t('hada_w2_a'), w2b: t('hada_w2_b'), alpha });
+    } else if (part === 'lokr_w1' || !has(t('lokr_w1'))) {
+      const w1: string | [string, string] = has(t('lokr_w1')) ? t('lokr_w1') : [t('lokr_w1_a'), t('lokr_w1_b')];
+      const w2: string | [string, string] = has(t('lokr_w2')) ? t('lokr_w2') : [t('lokr_w2_a'), t('lokr_w2_b')];
+      if ([w1, w2].flat().every(has)) modules.push({ kind: 'lokr', key, w1, w2, alpha });
+    }
+  }
+  return modules;
+}
+
+/** A module's delta as a dense [out, rest] matrix (rest = the input size times the kernel), its rank for the scale. */
+interface ModuleDelta {
+  out: number;
+  rest: number;
+  /** The rank alpha divides by; undefined where the module has none (a whole LoKr). */
+  rank?: number;
+  /** Adds scale · ΔW to `w` ([out, rest], or [rest, out] when transposed). */
+  addTo(w: Float32Array, scale: number, transposed: boolean): void;
+}
+
+function moduleDelta(contents: SafetensorsContents, mod: LoraModule): ModuleDelta {
+  const shape = (n: string) => contents.tensors.get(n)!.shape;
+  const restOf = (dims: number[]) => dims.slice(1).reduce((a, b) => a * b, 1);
+  if (mod.kind === 'lora') {
+    const [out, rank] = shape(mod.up);
+    const rest = restOf(shape(mod.down));
+    if (shape(mod.down)[0] !== rank) throw new Error(`${mod.key}: up [${shape(mod.up)}] and down [${shape(mod.down)}] differ in rank`);
+    return {
+      out,
+      rest,
+      rank,
+      addTo(w, scale, transposed) {
+        // Low rank: never builds the dense delta.
+        const up = contents.floats(mod.up);
+        const down = contents.floats(mod.down);
+        for (let o = 0; o < out; o++) {
+          for (let r = 0; r < rank; r++) {
+            const u = up[o * rank + r] * scale;
+            if (u === 0) continue;
+            const d = r * rest;
+            if (transposed) {
+              for (let i = 0; i < rest; i++) w[i * out + o] += u * down[d + i];
+            } else {
+              const row = o * rest;
+              for (let i = 0; i < rest; i++) w[row + i] += u * down[d + i];
+            }
+          }
+        }
+      },
+    };
+  }
+  const dense = (delta: () => Float32Array, out: number, rest: number, rank?: number): ModuleDelta => ({
+    out,
+    rest,
+    rank,
+    addTo(w, scale, transposed) {
+      const d = delta();
+      for (let o = 0; o < out; o++) {
+        for (let i = 0; i < rest; i++) w[transposed ? i * out + o : o * rest + i] += scale * d[o * rest + i];
+      }
+    },
+  });
+  if (mod.kind === 'loha') {
+    const [out, rank] = shape(mod.w1a);
+    const rest = restOf(shape(mod.w1b));
+    const same = shape(mod.w2a)[0] === out && restOf(shape(mod.w2b)) === rest && shape(mod.w1b)[0] === rank && shape(mod.w2b)[0] === shape(mod.w2a)[1];
+    if (!same) throw new Error(`${mod.key}: LoHa factors [${shape(mod.w1a)}]·[${shape(mod.w1b)}] and [${shape(mod.w2a)}]·[${shape(mod.w2b)}] do not match`);
+    return dense(
+      () => {
+        const a = product(contents, mod.w1a, mod.w1b);
+        const b = product(contents, mod.w2a, mod.w2b);
+        for (let i = 0; i < a.length; i++) a[i] *= b[i];
+        return a;
+      },
+      out,
+      rest,
+      rank,
+    );
+  }
+  const factor = (f: string | [string, string]) =>
+    typeof f === 'string'
+      ? { rows: shape(f)[0], cols: restOf(shape(f)), rank: undefined, values: () => contents.floats(f) }
+      : { rows: shape(f[0])[0], cols: restOf(shape(f[1])), rank: shape(f[1])[0], values: () => product(contents, f[0], f[1]) };
+  const w1 = factor(mod.w1);
+  const w2 = factor(mod.w2);
+  return dense(
+    () => {
+      // (w1 ⊗ w2)[i·r2 + p, j·c2 + q] = w1[i, j] · w2[p, q]; for a convolution w2's columns hold in × kh × kw.
+      const a = w1.values();
+      const b = w2.values();
+      const cols = w1.cols * w2.cols;
+      const out = new Float32Array(w1.rows * w2.rows * cols);
+      for (let i = 0; i < w1.rows; i++)
+        for (let j = 0; j < w1.cols; j++) {
+          const v = a[i * w1.cols + j];
+          for (let p = 0; p < w2.rows; p++) {
+            const row = (i * w2.rows + p) * cols + j * w2.cols;
+            for (let q = 0; q < w2.cols; q++) out[row + q] = v * b[p * w2.cols + q];
+          }
+        }
+      return out;
+    },
+    w1.rows * w2.rows,
+    w1.cols * w2.cols,
+    w1.rank ?? w2.rank,
+  );
+}
+
+/** a [rows, r] @ b [r, rest…] as a dense [rows, rest] matrix. */
+function product(contents: SafetensorsContents, aName: string, bName: string): Float32Array {
+  const a = contents.floats(aName);
+  const b = contents.floats(bName);
+  const [rows, rank] = contents.tensors.get(aName)!.shape;
+  const rest = b.length / rank;
+  const out = new Float32Array(rows * rest);
+  for (let o = 0; o < rows; o++)
+    for (let r = 0; r < rank; r++) {
+      const u = a[o * rank + r];
+      if (u === 0) continue;
+      for (let i = 0; i < rest; i++) out[o * rest + i] += u * b[r * rest + i];
+    }
+  return out;
 }
 
 /**
@@ -175,7 +316,7 @@ export function mergeLorasInto(weights: OnnxWeights, component: LoraComponent, f
   const prefix = keyPrefix(component, family);
   // Every check first, then one weight at a time (all its modules, in LoRA order): an SDXL UNet's targets hold
   // billions of values, so only one of them is ever held as float32.
-  const work = new Map<string, Array<{ lora: LoadedLora; mod: LoraModule; scale: number; out: number; rank: number; rest: number; transposed: boolean }>>();
+  const work = new Map<string, Array<{ delta: ModuleDelta; scale: number; transposed: boolean }>>();
   for (const lora of loras) {
     const mine = lora.modules.filter((mod) => mod.key.startsWith(prefix));
     if (mine.length && !mine.some((mod) => keys.has(mod.key))) {
@@ -187,41 +328,26 @@ export function mergeLorasInto(weights: OnnxWeights, component: LoraComponent, f
       const { initializer, transposed } = target;
       const m = lora.multiplier(blockOf(component, target.module));
       if (m === 0) continue;
-      const upInfo = lora.contents.tensors.get(mod.up)!;
-      const downInfo = lora.contents.tensors.get(mod.down)!;
-      const out = upInfo.shape[0];
-      const rank = upInfo.shape[1];
-      const rest = downInfo.shape.slice(1).reduce((a, b) => a * b, 1);
       const dims = weights.dims(initializer);
-      const fits = transposed ? dims.length === 2 && dims[0] === rest && dims[1] === out : dims.reduce((a, b) => a * b, 1) === out * rest && dims[0] === out;
-      if (downInfo.shape[0] !== rank || !fits) {
-        throw new FatalRunError(`LoRA "${lora.request.name}": ${mod.key} [${upInfo.shape}]×[${downInfo.shape}] does not fit ${initializer} [${dims}]`);
+      let delta: ModuleDelta;
+      try {
+        delta = moduleDelta(lora.contents, mod);
+      } catch (e) {
+        throw new FatalRunError(`LoRA "${lora.request.name}": ${(e as Error).message}`);
       }
-      const alpha = mod.alpha ? lora.contents.floats(mod.alpha)[0] : rank;
+      const { out, rest } = delta;
+      const fits = transposed ? dims.length === 2 && dims[0] === rest && dims[1] === out : dims.reduce((a, b) => a * b, 1) === out * rest && dims[0] === out;
+      if (!fits) throw new FatalRunError(`LoRA "${lora.request.name}": ${mod.key} (${mod.kind}, [${out}, ${rest}]) does not fit ${initializer} [${dims}]`);
+      const alpha = mod.alpha ? lora.contents.floats(mod.alpha)[0] : undefined;
+      const scale = m * (alpha !== undefined && delta.rank ? alpha / delta.rank : 1);
       const items = work.get(initializer) ?? [];
-      items.push({ lora, mod, scale: m * (alpha / rank), out, rank, rest, transposed });
+      items.push({ delta, scale, transposed });
       work.set(initializer, items);
     }
   }
   for (const [initializer, items] of work) {
     const w = weights.get(initializer);
-    for (const { lora, mod, scale, out, rank, rest, transposed } of items) {
-      const up = lora.contents.floats(mod.up);
-      const down = lora.contents.floats(mod.down);
-      for (let o = 0; o < out; o++) {
-        for (let r = 0; r < rank; r++) {
-          const u = up[o * rank + r] * scale;
-          if (u === 0) continue;
-          const d = r * rest;
-          if (transposed) {
-            for (let i = 0; i < rest; i++) w[i * out + o] += u * down[d + i];
-          } else {
-            const row = o * rest;
-            for (let i = 0; i < rest; i++) w[row + i] += u * down[d + i];
-          }
-        }
-      }
-    }
+    for (const { delta, scale, transposed } of items) delta.addTo(w, scale, transposed);
     weights.set(initializer, w);
   }
 }

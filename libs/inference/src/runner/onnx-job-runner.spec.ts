@@ -199,6 +199,24 @@ describe('OnnxJobRunner', () => {
     expect(again.outputs[0].data.equals(one.outputs[0].data)).toBe(true);
   });
 
+  it('runs a LyCORIS (LoHa) item like a LoRA: it changes the image, and block weights of zeros equal none', async () => {
+    const key = 'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn2_to_v';
+    const wave = (n: number, f: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * f));
+    await writeSafetensors(path.join(root, 'hada.safetensors'), {
+      [`${key}.hada_w1_a`]: floatTensor([32, 2], wave(64, 0.7)),
+      [`${key}.hada_w1_b`]: floatTensor([2, 32], wave(64, 1.3)),
+      [`${key}.hada_w2_a`]: floatTensor([32, 2], wave(64, 2.1)),
+      [`${key}.hada_w2_b`]: floatTensor([2, 32], wave(64, 0.4)),
+    });
+    const hada: RunnerModel = { id: '204', kind: 'LYCORIS', name: 'hada', baseModel: 'SD1', path: path.join(root, 'hada.safetensors') };
+    const base = await run({}, [sd15, hada]);
+    const merged = await run({ diffusion: { lora: { items: [{ loraModel: 'hada', weight: 3 }] } } }, [sd15, hada]);
+    const zero = await run({ diffusion: { lora: { items: [{ loraModel: 'hada', weight: 3, blockWeight: `1:lbw=${Array(17).fill(0).join(',')}` }] } } }, [sd15, hada]);
+    const [b, m] = await Promise.all([base, merged].map((r) => rawPixels(r.outputs[0].data)));
+    expect(meanAbsDiff(b.data, m.data)).toBeGreaterThan(0.5);
+    expect((await rawPixels(zero.outputs[0].data)).data.equals(b.data)).toBe(true);
+  });
+
   it('substitutes textual-inversion vectors at the prompt position (positive and negative prompts)', async () => {
     // An embedding made of the token rows of "a cat" must condition exactly like the words "a cat".
     const table = await OnnxWeights.read(path.join(root, 'sd15', 'text_encoder', 'model.onnx'));
