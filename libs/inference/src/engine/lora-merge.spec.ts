@@ -227,6 +227,9 @@ describe('LoRA merge into ONNX initializers', () => {
     const tucker = path.join(root, 'tucker.safetensors');
     await writeSafetensors(tucker, { 'lora_unet_a.hada_w1_a': floatTensor([4, 2], new Float32Array(8)), 'lora_unet_a.hada_t1': floatTensor([2, 2, 3, 3], new Float32Array(36)) });
     await expect(loadLora({ id: '1', name: 'tucker', file: tucker, weight: 1 }, 'SD1')).rejects.toThrow(/Tucker-decomposed LoHa \(hada_t1\)/);
+    const cp = path.join(root, 'locon-cp.safetensors');
+    await writeSafetensors(cp, { 'lora_unet_a.lora_down.weight': floatTensor([2, 4, 1, 1], new Float32Array(8)), 'lora_unet_a.lora_mid.weight': floatTensor([2, 2, 3, 3], new Float32Array(36)) });
+    await expect(loadLora({ id: '1', name: 'cp', file: cp, weight: 1 }, 'SD1')).rejects.toThrow(/Tucker-decomposed LoCon \(lora_mid.weight\)/);
     const empty = path.join(root, 'empty.safetensors');
     await writeSafetensors(empty, { 'something.else': floatTensor([2], new Float32Array(2)) });
     await expect(loadLora({ id: '1', name: 'empty', file: empty, weight: 1 }, 'SD1')).rejects.toThrow(/holds no module darkroom can merge/);

@@ -169,11 +169,12 @@ function readModules(contents: SafetensorsContents, loraName: string): LoraModul
   const has = (n: string) => contents.tensors.has(n);
   const modules: LoraModule[] = [];
   for (const name of contents.tensors.keys()) {
-    const m = /^(.+)\.(lora_down\.weight|hada_w1_a|lokr_w1|lokr_w1_a|dora_scale|hada_t1|lokr_t2)$/.exec(name);
+    const m = /^(.+)\.(lora_down\.weight|hada_w1_a|lokr_w1|lokr_w1_a|dora_scale|hada_t1|lokr_t2|lora_mid\.weight)$/.exec(name);
     if (!m) continue;
     const [, fileKey, part] = m;
-    if (part === 'dora_scale' || part === 'hada_t1' || part === 'lokr_t2') {
-      const what = part === 'dora_scale' ? 'DoRA (dora_scale)' : `a Tucker-decomposed ${part === 'hada_t1' ? 'LoHa' : 'LoKr'} (${part})`;
+    const tucker: Record<string, string> = { hada_t1: 'LoHa', lokr_t2: 'LoKr', 'lora_mid.weight': 'LoCon' };
+    if (part === 'dora_scale' || part in tucker) {
+      const what = part === 'dora_scale' ? 'DoRA (dora_scale)' : `a Tucker-decomposed ${tucker[part]} (${part})`;
       throw new FatalRunError(`LoRA "${loraName}" is ${what}, which darkroom cannot merge (module ${fileKey})`);
     }
     const key = diffusersUnetKey(fileKey);
