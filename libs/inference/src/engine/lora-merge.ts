@@ -164,6 +164,9 @@ export async function loadLora(request: LoraRequest, family: ModelFamily): Promi
   return { request, contents, modules, components, multiplier: blockMultipliers(family, request.weight, request.blockWeight, `LoRA "${request.name}"`) };
 }
 
+/** Tensors of the Tucker-decomposed variants (a core beside the factors), by the variant they belong to. */
+const TUCKER_PARTS: Record<string, string> = { hada_t1: 'LoHa', lokr_t2: 'LoKr', 'lora_mid.weight': 'LoCon' };
+
 /** The modules of a LoRA file by their tensor names; variants whose delta darkroom does not compute are refused by name. */
 function readModules(contents: SafetensorsContents, loraName: string): LoraModule[] {
   const has = (n: string) => contents.tensors.has(n);
@@ -172,9 +175,8 @@ function readModules(contents: SafetensorsContents, loraName: string): LoraModul
     const m = /^(.+)\.(lora_down\.weight|hada_w1_a|lokr_w1|lokr_w1_a|dora_scale|hada_t1|lokr_t2|lora_mid\.weight)$/.exec(name);
     if (!m) continue;
     const [, fileKey, part] = m;
-    const tucker: Record<string, string> = { hada_t1: 'LoHa', lokr_t2: 'LoKr', 'lora_mid.weight': 'LoCon' };
-    if (part === 'dora_scale' || part in tucker) {
-      const what = part === 'dora_scale' ? 'DoRA (dora_scale)' : `a Tucker-decomposed ${tucker[part]} (${part})`;
+    if (part === 'dora_scale' || part in TUCKER_PARTS) {
+      const what = part === 'dora_scale' ? 'DoRA (dora_scale)' : `a Tucker-decomposed ${TUCKER_PARTS[part]} (${part})`;
       throw new FatalRunError(`LoRA "${loraName}" is ${what}, which darkroom cannot merge (module ${fileKey})`);
     }
     const key = diffusersUnetKey(fileKey);
